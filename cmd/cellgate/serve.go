@@ -1,0 +1,114 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+
+	"cellgate/internal/api"
+	"cellgate/internal/demo"
+)
+
+func serve(ctx context.Context, args []string, stdout io.Writer) error {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	addr := fs.String("addr", "127.0.0.1:8080", "address to listen on")
+	dbURL := databaseFlag(fs)
+	withDemo := fs.Bool("demo", false, "ensure the demo test project exists and print its API key")
+	publicURL := fs.String("public-url", os.Getenv("CELLGATE_PUBLIC_URL"), "public base URL of this server, used as the event source (env CELLGATE_PUBLIC_URL)")
+	logLevel := fs.String("log-level", "info", "debug, info, warn or error")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(*logLevel)); err != nil {
+		return fmt.Errorf("--log-level: %w", err)
+	}
+	log := newLogger(level)
+
+	ctx, stop := signal.NotifyContext(ctx, syscall.SIGINT, syscall.SIGTERM)
+	defer stop()
+
+	db, err := openDatabase(ctx, *dbURL, log)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		return err
+	}
+	base := "http://" + ln.Addr().String()
+	if *publicURL == "" {
+		*publicURL = base
+	}
+
+	if *withDemo {
+		res, err := demo.Ensure(ctx, db, os.Getenv("CELLGATE_DEMO_API_KEY"))
+		if err != nil {
+			return fmt.Errorf("demo project: %w", err)
+		}
+		printDemo(stdout, base, res)
+	}
+
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	srv := api.New(api.Config{DB: db, Logger: log, Registry: reg, Version: version(), PublicURL: strings.TrimRight(*publicURL, "/")})
+	httpServer := &http.Server{
+		Handler:           srv.Handler(),
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- httpServer.Serve(ln) }()
+	log.Info("cellgate listening", "addr", ln.Addr().String(), "database", db.Dialect().String(), "version", version())
+
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	// Stop taking new work, let in-flight requests finish, then close.
+	log.Info("shutting down")
+	srv.Drain()
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	if err := httpServer.Shutdown(shutdownCtx); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	log.Info("stopped")
+	return nil
+}
+
+func printDemo(w io.Writer, base string, res demo.Result) {
+	fmt.Fprintf(w, `
+cellgate demo project %q is ready.
+
+  export CELLGATE_URL=%s
+  export GIGS_PROJECT=%s
+  export GIGS_TOKEN=%s
+
+Try it:
+
+  curl -s "$CELLGATE_URL/projects/$GIGS_PROJECT/plans?simType=eSIM" \
+    --header "Accept: application/json" \
+    --header "Authorization: Bearer $GIGS_TOKEN"
+
+`, demo.ProjectID, base, demo.ProjectID, res.APIKey)
+}

@@ -1,0 +1,180 @@
+package api
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"cellgate/internal/errs"
+	"cellgate/internal/events"
+	"cellgate/internal/projects"
+	"cellgate/internal/store"
+)
+
+// request is what a handler sees: the HTTP request, the authenticated
+// project and the body, already read.
+type request struct {
+	*http.Request
+	ctx     context.Context
+	project string // the project of the API key, equal to {project} in the path
+	body    []byte
+}
+
+// decode reads the JSON body strictly into v; the body is required.
+func (rq *request) decode(v any) error { return decodeJSON(rq.body, v, true) }
+
+// decodeOptional reads the JSON body into v; an empty body is {}.
+func (rq *request) decodeOptional(v any) error { return decodeJSON(rq.body, v, false) }
+
+// readHandler answers from the database without changing it.
+type readHandler func(rq *request) (any, error)
+
+// writeHandler changes state inside tx. now is the project's clock.
+type writeHandler func(rq *request, tx *store.Tx, now time.Time) (any, error)
+
+// read registers a handler that only reads.
+func (s *Server) read(pattern string, h readHandler) {
+	s.mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
+		rq, err := s.authenticate(r)
+		if err == nil {
+			var res any
+			if res, err = h(rq); err == nil {
+				writeJSON(w, http.StatusOK, res)
+				return
+			}
+		}
+		writeError(w, r, s.log, err)
+	})
+}
+
+// write registers a handler that changes state: it runs in one transaction
+// together with its events and, for a POST with an Idempotency-Key, the
+// stored response, so a retry after a crash either sees the whole change
+// or none of it.
+func (s *Server) write(pattern string, status int, h writeHandler) {
+	s.mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
+		rq, err := s.authenticate(r)
+		if err == nil {
+			err = s.runWrite(w, rq, status, h)
+		}
+		if err != nil {
+			writeError(w, r, s.log, err)
+		}
+	})
+}
+
+func (s *Server) runWrite(w http.ResponseWriter, rq *request, status int, h writeHandler) error {
+	var idem *idempotency
+	if rq.Method == http.MethodPost {
+		var err error
+		if idem, err = newIdempotency(rq); err != nil {
+			return err
+		}
+		if idem != nil {
+			if done, err := idem.replay(rq.ctx, w, s.db); done || err != nil {
+				return err
+			}
+		}
+	}
+	var body []byte
+	err := s.db.InTx(rq.ctx, func(tx *store.Tx) error {
+		now, err := projects.Now(rq.ctx, tx, rq.project)
+		if err != nil {
+			return err
+		}
+		res, err := h(rq, tx, now)
+		if err != nil {
+			return err
+		}
+		if body, err = json.Marshal(res); err != nil {
+			return err
+		}
+		if idem != nil {
+			return idem.save(rq.ctx, tx, status, body)
+		}
+		return nil
+	})
+	if idem != nil && store.IsUniqueViolation(err) {
+		// A concurrent request with the same key won the race; answer as
+		// its retry would.
+		if done, err := idem.replay(rq.ctx, w, s.db); done || err != nil {
+			return err
+		}
+	}
+	if err != nil {
+		return err
+	}
+	writeRaw(w, status, body)
+	return nil
+}
+
+// authenticate checks, in the documented order, the Authorization header,
+// then the project in the path; then it reads the body.
+func (s *Server) authenticate(r *http.Request) (*request, error) {
+	auth := r.Header.Get("Authorization")
+	if auth == "" {
+		return nil, errs.Unauthenticated("Missing Authorization header; send Authorization: Bearer <API key>.")
+	}
+	scheme, secret, ok := strings.Cut(auth, " ")
+	if !ok || !strings.EqualFold(scheme, "Bearer") || strings.TrimSpace(secret) == "" {
+		return nil, errs.Unauthenticated("The Authorization header must have the form Bearer <API key>.")
+	}
+	key, err := s.keys.lookup(r.Context(), s.db, strings.TrimSpace(secret))
+	if err != nil {
+		return nil, err
+	}
+	if p := r.PathValue("project"); p != "" && p != key.ProjectID {
+		// A key never learns whether another project exists.
+		return nil, errs.NotFound("project", p)
+	}
+	body, err := readBody(r, s.limit)
+	if err != nil {
+		return nil, err
+	}
+	ctx := events.WithActor(r.Context(), events.Actor{Type: "apiKey", APIKey: key.ID})
+	return &request{Request: r, ctx: ctx, project: key.ProjectID, body: body}, nil
+}
+
+// keyCache remembers verified keys for a short time so that a request does
+// not pay a database lookup for its credentials. Unknown keys are not
+// cached, so a flood of bad keys cannot grow it.
+type keyCache struct {
+	ttl time.Duration
+	mu  sync.RWMutex
+	m   map[string]cachedKey
+}
+
+type cachedKey struct {
+	key     projects.APIKey
+	expires time.Time
+}
+
+const keyCacheMax = 10000
+
+func newKeyCache(ttl time.Duration) *keyCache {
+	return &keyCache{ttl: ttl, m: map[string]cachedKey{}}
+}
+
+func (c *keyCache) lookup(ctx context.Context, db *store.DB, secret string) (*projects.APIKey, error) {
+	now := time.Now()
+	c.mu.RLock()
+	e, ok := c.m[secret]
+	c.mu.RUnlock()
+	if ok && now.Before(e.expires) {
+		return &e.key, nil
+	}
+	k, err := projects.LookupKey(ctx, db, secret)
+	if err != nil {
+		return nil, err
+	}
+	c.mu.Lock()
+	if len(c.m) >= keyCacheMax {
+		c.m = map[string]cachedKey{}
+	}
+	c.m[secret] = cachedKey{key: *k, expires: now.Add(c.ttl)}
+	c.mu.Unlock()
+	return k, nil
+}

@@ -1,0 +1,69 @@
+package api
+
+import (
+	"time"
+
+	"cellgate/internal/catalog"
+	"cellgate/internal/network"
+	"cellgate/internal/store"
+)
+
+func (s *Server) createPlan(rq *request, tx *store.Tx, now time.Time) (any, error) {
+	var in catalog.PlanInput
+	if err := rq.decode(&in); err != nil {
+		return nil, err
+	}
+	return catalog.CreatePlan(rq.ctx, tx, rq.project, in, now)
+}
+
+func (s *Server) listPlans(rq *request) (any, error) {
+	q, err := parseQuery(rq.Request, listParams("simType", "status", "provider")...)
+	if err != nil {
+		return nil, err
+	}
+	p, err := q.page()
+	if err != nil {
+		return nil, err
+	}
+	var f catalog.PlanFilter
+	if f.SIMType, err = q.enum("simType", catalog.SIMTypeESIM, catalog.SIMTypePSIM); err != nil {
+		return nil, err
+	}
+	if f.Status, err = q.enum("status", catalog.StatusDraft, catalog.StatusPending, catalog.StatusAvailable, catalog.StatusArchived); err != nil {
+		return nil, err
+	}
+	if f.Provider, err = q.enum("provider", network.ProviderIDs()...); err != nil {
+		return nil, err
+	}
+	page, err := catalog.ListPlans(rq.ctx, s.db, rq.project, f, p)
+	if err != nil {
+		return nil, err
+	}
+	return newList(page.Items, page.MoreAfter, page.MoreBefore), nil
+}
+
+func (s *Server) getPlan(rq *request) (any, error) {
+	id, err := pathID(rq.Request, "plan", "plan")
+	if err != nil {
+		return nil, err
+	}
+	if _, err := parseQuery(rq.Request); err != nil {
+		return nil, err
+	}
+	return catalog.GetPlan(rq.ctx, s.db, rq.project, id)
+}
+
+func (s *Server) updatePlan(rq *request, tx *store.Tx, now time.Time) (any, error) {
+	id, err := pathID(rq.Request, "plan", "plan")
+	if err != nil {
+		return nil, err
+	}
+	if _, err := catalog.GetPlan(rq.ctx, tx, rq.project, id); err != nil {
+		return nil, err
+	}
+	var in catalog.PlanInput
+	if err := rq.decode(&in); err != nil {
+		return nil, err
+	}
+	return catalog.UpdatePlan(rq.ctx, tx, rq.project, id, in, now)
+}

@@ -1,0 +1,80 @@
+package api
+
+import (
+	"encoding/json"
+	"log/slog"
+	"net/http"
+
+	"cellgate/internal/errs"
+)
+
+// errorBody is the documented error envelope (reference §1.5).
+type errorBody struct {
+	Object        string    `json:"object"`
+	Type          errs.Kind `json:"type"`
+	Code          string    `json:"code,omitempty"`
+	Message       string    `json:"message"`
+	Hint          string    `json:"hint,omitempty"`
+	Documentation []string  `json:"documentation,omitempty"`
+}
+
+// statusOf maps each error type to its one HTTP status.
+var statusOf = map[errs.Kind]int{
+	errs.KindMalformed:        http.StatusBadRequest,
+	errs.KindUnauthenticated:  http.StatusUnauthorized,
+	errs.KindPermissionDenied: http.StatusForbidden,
+	errs.KindNotFound:         http.StatusNotFound,
+	errs.KindInvalid:          http.StatusUnprocessableEntity,
+	errs.KindConflict:         http.StatusConflict,
+	errs.KindTooManyRequests:  http.StatusTooManyRequests,
+	errs.KindInternal:         http.StatusInternalServerError,
+}
+
+// writeError writes err in the envelope. Errors that are not *errs.Error are
+// internal: they are logged with the request id and the client sees only a
+// generic message.
+func writeError(w http.ResponseWriter, r *http.Request, log *slog.Logger, err error) {
+	e, ok := errs.As(err)
+	if !ok {
+		log.ErrorContext(r.Context(), "request failed", "error", err, "method", r.Method, "path", r.URL.Path, "requestId", w.Header().Get(requestIDHeader))
+		e = &errs.Error{Kind: errs.KindInternal, Code: "unknown", Message: "An internal error occurred. Quote the request id " + w.Header().Get(requestIDHeader) + " when reporting it."}
+	}
+	status, known := statusOf[e.Kind]
+	if !known {
+		status = http.StatusInternalServerError
+	}
+	body := errorBody{Object: "error", Type: e.Kind, Code: e.Code, Message: e.Message, Hint: e.Hint}
+	writeJSON(w, status, body)
+}
+
+// writeJSON encodes v with the given status.
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		status = http.StatusInternalServerError
+		b = []byte(`{"object":"error","type":"internal","message":"response could not be encoded"}`)
+	}
+	writeRaw(w, status, b)
+}
+
+func writeRaw(w http.ResponseWriter, status int, body []byte) {
+	h := w.Header()
+	h.Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_, _ = w.Write(body)
+}
+
+// list is the documented list envelope (reference §1.4).
+type list[T any] struct {
+	Object          string  `json:"object"`
+	Items           []T     `json:"items"`
+	MoreItemsAfter  *string `json:"moreItemsAfter"`
+	MoreItemsBefore *string `json:"moreItemsBefore"`
+}
+
+func newList[T any](items []T, after, before *string) list[T] {
+	if items == nil {
+		items = []T{}
+	}
+	return list[T]{Object: "list", Items: items, MoreItemsAfter: after, MoreItemsBefore: before}
+}

@@ -1,0 +1,142 @@
+// Package api translates HTTP into calls on the domain packages: routing,
+// authentication, strict decoding, idempotency, pagination and the error
+// envelope. It holds no business rules.
+package api
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"sync/atomic"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"cellgate/internal/events"
+	"cellgate/internal/store"
+)
+
+// Config wires a Server.
+type Config struct {
+	DB     *store.DB
+	Logger *slog.Logger
+	// Registry receives the HTTP metrics; /metrics serves its gatherer.
+	Registry *prometheus.Registry
+	// BodyLimit caps request bodies; 0 means DefaultBodyLimit.
+	BodyLimit int64
+	// KeyCacheTTL bounds how long a verified API key is trusted without
+	// asking the database again; 0 means DefaultKeyCacheTTL.
+	KeyCacheTTL time.Duration
+	// Version is reported by /healthz.
+	Version string
+	// PublicURL is the server's public base URL, the source of its events.
+	PublicURL string
+}
+
+// Defaults for Config.
+const (
+	DefaultBodyLimit   = 1 << 20
+	DefaultKeyCacheTTL = 30 * time.Second
+)
+
+// Server is the HTTP API.
+type Server struct {
+	db      *store.DB
+	log     *slog.Logger
+	limit   int64
+	keys    *keyCache
+	metrics *httpMetrics
+	reg     *prometheus.Registry
+	version string
+	source  string
+	mux     *http.ServeMux
+	// draining is set when the server starts shutting down, so /readyz
+	// sends traffic elsewhere while in-flight requests finish.
+	draining atomic.Bool
+}
+
+// New builds the API and its route table.
+func New(cfg Config) *Server {
+	if cfg.BodyLimit == 0 {
+		cfg.BodyLimit = DefaultBodyLimit
+	}
+	if cfg.KeyCacheTTL == 0 {
+		cfg.KeyCacheTTL = DefaultKeyCacheTTL
+	}
+	if cfg.PublicURL == "" {
+		cfg.PublicURL = events.DefaultSource
+	}
+	if cfg.Registry == nil {
+		cfg.Registry = prometheus.NewRegistry()
+	}
+	s := &Server{
+		db: cfg.DB, log: cfg.Logger, limit: cfg.BodyLimit, version: cfg.Version, source: cfg.PublicURL,
+		keys: newKeyCache(cfg.KeyCacheTTL), reg: cfg.Registry, metrics: newHTTPMetrics(cfg.Registry),
+		mux: http.NewServeMux(),
+	}
+	s.routes()
+	return s
+}
+
+// routes is the whole route table.
+func (s *Server) routes() {
+	s.mux.HandleFunc("GET /healthz", s.healthz)
+	s.mux.HandleFunc("GET /readyz", s.readyz)
+	s.mux.Handle("GET /metrics", s.metricsHandler())
+	s.mux.HandleFunc("GET /openapi.json", serveOpenAPI)
+
+	s.read("GET /projects", s.listProjects)
+	s.read("GET /projects/{project}", s.getProject)
+	s.write("PATCH /projects/{project}", http.StatusOK, s.updateProject)
+
+	s.write("POST /projects/{project}/users", http.StatusCreated, s.createUser)
+	s.read("GET /projects/{project}/users", s.listUsers)
+	s.write("POST /projects/{project}/users/search", http.StatusOK, s.searchUsers)
+	s.read("GET /projects/{project}/users/{user}", s.getUser)
+	s.write("PATCH /projects/{project}/users/{user}", http.StatusOK, s.updateUser)
+	s.write("DELETE /projects/{project}/users/{user}", http.StatusOK, s.deleteUser)
+
+	s.write("POST /projects/{project}/users/{user}/addresses", http.StatusCreated, s.createAddress)
+	s.read("GET /projects/{project}/users/{user}/addresses", s.listAddresses)
+	s.read("GET /projects/{project}/users/{user}/addresses/{address}", s.getAddress)
+	s.write("DELETE /projects/{project}/users/{user}/addresses/{address}", http.StatusOK, s.deleteAddress)
+
+	s.write("POST /projects/{project}/plans", http.StatusCreated, s.createPlan)
+	s.read("GET /projects/{project}/plans", s.listPlans)
+	s.read("GET /projects/{project}/plans/{plan}", s.getPlan)
+	s.write("PATCH /projects/{project}/plans/{plan}", http.StatusOK, s.updatePlan)
+
+	s.read("GET /projects/{project}/events", s.listEvents)
+	s.read("GET /projects/{project}/events/{event}", s.getEvent)
+
+	s.mux.HandleFunc("/", s.notFound)
+}
+
+// Handler is the API with its middleware: request id, recovery, logging
+// and metrics around the route table.
+func (s *Server) Handler() http.Handler {
+	return s.observe(s.mux)
+}
+
+func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+	defer cancel()
+	if err := s.db.Ping(ctx); err != nil {
+		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "unavailable", "database": "unreachable"})
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]string{"status": "ok", "database": s.db.Dialect().String(), "version": s.version})
+}
+
+// readyz answers whether this replica should get traffic: the database
+// answers and the server is not shutting down.
+func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
+	if s.draining.Load() {
+		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "draining"})
+		return
+	}
+	s.healthz(w, r)
+}
+
+// Drain marks the server as shutting down: /readyz fails from now on.
+func (s *Server) Drain() { s.draining.Store(true) }

@@ -1,0 +1,229 @@
+package catalog
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"cellgate/internal/errs"
+	"cellgate/internal/events"
+	"cellgate/internal/ids"
+	"cellgate/internal/metadata"
+	"cellgate/internal/store"
+	"cellgate/internal/validate"
+)
+
+// statusMoves lists the status changes an operator may make. A plan that
+// has been offered cannot go back to draft; an archived plan may be offered
+// again.
+var statusMoves = map[string][]string{
+	StatusDraft:     {StatusPending, StatusAvailable, StatusArchived},
+	StatusPending:   {StatusDraft, StatusAvailable, StatusArchived},
+	StatusAvailable: {StatusArchived},
+	StatusArchived:  {StatusAvailable},
+}
+
+// CreatePlan adds a plan; status defaults to available.
+func CreatePlan(ctx context.Context, tx *store.Tx, project string, in PlanInput, now time.Time) (*Plan, error) {
+	if err := in.required(); err != nil {
+		return nil, err
+	}
+	p := &Plan{Object: "plan", ID: ids.New(ids.Plan), CreatedAt: now, Status: StatusAvailable}
+	p.Requirements, _ = RequirementsInput{}.build() // all none; cannot fail
+	if err := in.applyTo(p); err != nil {
+		return nil, err
+	}
+	if in.Status.Set {
+		if err := validate.OneOf("status", in.Status.Value, StatusDraft, StatusPending, StatusAvailable, StatusArchived); err != nil {
+			return nil, err
+		}
+		p.Status = in.Status.Value
+	}
+	md, err := applyMetadata(nil, in)
+	if err != nil {
+		return nil, err
+	}
+	p.Metadata = md
+	if _, err := tx.Exec(ctx, `INSERT INTO plans (id, project_id, name, description, image, provider, sim_esim, sim_psim,
+		price_amount, price_currency, allowances, limits, requirements, validity, coverage, status, metadata, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		append([]any{p.ID, project}, append(planValues(p), store.Micros(now), store.Micros(now))...)...); err != nil {
+		return nil, fmt.Errorf("catalog: create plan: %w", err)
+	}
+	return p, events.Record(ctx, tx, project, "plan.created", p.ID, p, now)
+}
+
+func applyMetadata(current metadata.Map, in PlanInput) (metadata.Map, error) {
+	if err := validate.NotNull("metadata", in.Metadata.Null); err != nil {
+		return nil, err
+	}
+	return metadata.Apply(current, in.Metadata.Value)
+}
+
+// planValues are the stored columns from name to metadata, in order.
+func planValues(p *Plan) []any {
+	return []any{p.Name, p.Description, p.Image, p.Provider, p.HasSIMType(SIMTypeESIM), p.HasSIMType(SIMTypePSIM),
+		p.Price.Amount, p.Price.Currency, store.JSON(p.Allowances), store.NullJSON(p.Limits), store.JSON(p.Requirements),
+		store.JSON(p.Validity), store.NullJSON(p.Coverage), p.Status, metadata.Marshal(p.Metadata)}
+}
+
+// UpdatePlan applies a PATCH. A plan with live subscriptions keeps its
+// price, validity and provider: those are what its subscribers signed up
+// for. Archive it and create a new plan instead.
+func UpdatePlan(ctx context.Context, tx *store.Tx, project, id string, in PlanInput, now time.Time) (*Plan, error) {
+	before, err := GetPlan(ctx, tx, project, id)
+	if err != nil {
+		return nil, err
+	}
+	after := *before
+	if err := in.applyTo(&after); err != nil {
+		return nil, err
+	}
+	if in.Status.Set && in.Status.Value != before.Status {
+		if err := validate.OneOf("status", in.Status.Value, StatusDraft, StatusPending, StatusAvailable, StatusArchived); err != nil {
+			return nil, err
+		}
+		if !contains(statusMoves[before.Status], in.Status.Value) {
+			return nil, errs.Invalid("planStatusTransitionInvalid", "A plan cannot go from %s to %s.", before.Status, in.Status.Value)
+		}
+		after.Status = in.Status.Value
+	}
+	if after.Metadata, err = applyMetadata(before.Metadata, in); err != nil {
+		return nil, err
+	}
+	if after.Price != before.Price || after.Validity != before.Validity || after.Provider != before.Provider {
+		inUse, err := PlanInUse(ctx, tx, id)
+		if err != nil {
+			return nil, err
+		}
+		if inUse {
+			return nil, errs.Conflict("planInUse", "The plan has subscriptions, so its price, validity and provider cannot change.").
+				WithHint("Archive this plan (status: archived) and create a new one with the new terms.")
+		}
+	}
+	if _, err := tx.Exec(ctx, `UPDATE plans SET name = ?, description = ?, image = ?, provider = ?, sim_esim = ?, sim_psim = ?,
+		price_amount = ?, price_currency = ?, allowances = ?, limits = ?, requirements = ?, validity = ?, coverage = ?, status = ?,
+		metadata = ?, updated_at = ? WHERE id = ? AND project_id = ?`,
+		append(planValues(&after), store.Micros(now), id, project)...); err != nil {
+		return nil, fmt.Errorf("catalog: update plan %s: %w", id, err)
+	}
+	return &after, events.RecordUpdate(ctx, tx, project, "plan.updated", id, before, &after, now)
+}
+
+// PlanInUse reports whether any subscription that has not ended uses the plan.
+func PlanInUse(ctx context.Context, q store.Querier, planID string) (bool, error) {
+	var one int
+	err := q.QueryRow(ctx, `SELECT 1 FROM subscriptions WHERE plan_id = ? AND status <> 'ended' LIMIT 1`, planID).Scan(&one)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("catalog: plan in use: %w", err)
+	}
+	return true, nil
+}
+
+const planColumns = `id, name, description, image, provider, sim_esim, sim_psim, price_amount, price_currency,
+	allowances, limits, requirements, validity, coverage, status, metadata, created_at`
+
+func scanPlan(row interface{ Scan(...any) error }) (*Plan, error) {
+	var (
+		p                        Plan
+		description, image       sql.NullString
+		esim, psim               bool
+		allowances, requirements string
+		validity, md             string
+		limits, coverage         sql.NullString
+		createdAt                int64
+	)
+	if err := row.Scan(&p.ID, &p.Name, &description, &image, &p.Provider, &esim, &psim, &p.Price.Amount, &p.Price.Currency,
+		&allowances, &limits, &requirements, &validity, &coverage, &p.Status, &md, &createdAt); err != nil {
+		return nil, err
+	}
+	p.Object, p.CreatedAt = "plan", store.Time(createdAt)
+	if description.Valid {
+		p.Description = &description.String
+	}
+	if image.Valid {
+		p.Image = &image.String
+	}
+	p.SimTypes = []string{}
+	if esim {
+		p.SimTypes = append(p.SimTypes, SIMTypeESIM)
+	}
+	if psim {
+		p.SimTypes = append(p.SimTypes, SIMTypePSIM)
+	}
+	err := errors.Join(
+		json.Unmarshal([]byte(allowances), &p.Allowances),
+		json.Unmarshal([]byte(requirements), &p.Requirements),
+		json.Unmarshal([]byte(validity), &p.Validity),
+		store.ScanNullJSON(limits, &p.Limits),
+		store.ScanNullJSON(coverage, &p.Coverage),
+	)
+	if err != nil {
+		return nil, err
+	}
+	p.Metadata, err = metadata.Unmarshal(md)
+	return &p, err
+}
+
+// GetPlan reads a plan of the project.
+func GetPlan(ctx context.Context, q store.Querier, project, id string) (*Plan, error) {
+	lock := ""
+	if _, ok := q.(*store.Tx); ok {
+		lock = q.Dialect().ForUpdate()
+	}
+	p, err := scanPlan(q.QueryRow(ctx, `SELECT `+planColumns+` FROM plans WHERE id = ? AND project_id = ?`+lock, id, project))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, errs.NotFound("plan", id)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("catalog: get plan %s: %w", id, err)
+	}
+	return p, nil
+}
+
+// PlanFilter narrows a plan list; empty fields do not filter.
+type PlanFilter struct {
+	SIMType  string
+	Status   string
+	Provider string
+}
+
+// ListPlans pages through the project's plans, newest first.
+func ListPlans(ctx context.Context, q store.Querier, project string, f PlanFilter, p store.Page) (store.PageOf[*Plan], error) {
+	lq := &store.ListQuery{Select: `SELECT ` + planColumns + ` FROM plans`}
+	lq.Where("project_id = ?", project)
+	switch f.SIMType {
+	case SIMTypeESIM:
+		lq.Where("sim_esim = ?", true)
+	case SIMTypePSIM:
+		lq.Where("sim_psim = ?", true)
+	}
+	if f.Status != "" {
+		lq.Where("status = ?", f.Status)
+	}
+	if f.Provider != "" {
+		lq.Where("provider = ?", f.Provider)
+	}
+	return store.List(ctx, q, lq, p, func(rows *sql.Rows) (*Plan, string, error) {
+		pl, err := scanPlan(rows)
+		if err != nil {
+			return nil, "", err
+		}
+		return pl, pl.ID, nil
+	})
+}
+
+func contains(list []string, v string) bool {
+	for _, s := range list {
+		if s == v {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,157 @@
+// Package projects owns projects, their API keys and their clocks. A
+// project is the unit of isolation: every other resource belongs to one, and
+// an API key sees only its own.
+package projects
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"regexp"
+	"time"
+
+	"cellgate/internal/errs"
+	"cellgate/internal/store"
+)
+
+// Type is live or test; it never changes after creation.
+type Type string
+
+const (
+	TypeLive Type = "live"
+	TypeTest Type = "test"
+)
+
+// Project is the API representation (reference §2.1).
+type Project struct {
+	Object    string    `json:"object"`
+	ID        string    `json:"id"`
+	Billing   *Billing  `json:"billing"`
+	CreatedAt time.Time `json:"createdAt"`
+	Locales   []string  `json:"locales"`
+	Name      string    `json:"name"`
+	Support   *Support  `json:"support"`
+	Type      Type      `json:"type"`
+}
+
+// Support holds the contacts an end user can reach.
+type Support struct {
+	Email *string `json:"email"`
+	Phone *string `json:"phone"`
+}
+
+// IsTest reports whether the project runs on a stored test clock.
+func (p *Project) IsTest() bool { return p.Type == TypeTest }
+
+var projectIDPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{1,62}$`)
+
+// ValidID reports whether id can name a project: a lower-case slug.
+func ValidID(id string) bool { return projectIDPattern.MatchString(id) }
+
+// CreateInput is what `cellgate project create` passes.
+type CreateInput struct {
+	ID      string
+	Name    string
+	Type    Type
+	Billing bool
+}
+
+// Create makes a project. A test project's clock starts at the wall clock
+// and then moves only when advanced.
+func Create(ctx context.Context, tx *store.Tx, in CreateInput, now time.Time) (*Project, error) {
+	if !ValidID(in.ID) {
+		return nil, errs.Invalid("projectIdInvalid", "project id %q must be 2-63 lower-case letters, digits or hyphens.", in.ID)
+	}
+	if in.Type != TypeLive && in.Type != TypeTest {
+		return nil, errs.Invalid("projectTypeInvalid", "project type must be live or test, not %q.", in.Type)
+	}
+	if in.Name == "" {
+		in.Name = in.ID
+	}
+	now = now.UTC().Truncate(time.Second)
+	p := &Project{Object: "project", ID: in.ID, CreatedAt: now, Locales: []string{"en-US"}, Name: in.Name, Type: in.Type}
+	if in.Billing {
+		b := DefaultBilling()
+		p.Billing = &b
+	}
+	var clock sql.NullInt64
+	if in.Type == TypeTest {
+		clock = sql.NullInt64{Int64: store.Micros(now), Valid: true}
+	}
+	_, err := tx.Exec(ctx, `INSERT INTO projects (id, name, type, locales, support, billing, clock_now, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		p.ID, p.Name, string(p.Type), store.JSON(p.Locales), store.NullJSON(p.Support), store.NullJSON(p.Billing), clock, store.Micros(now), store.Micros(now))
+	if store.IsUniqueViolation(err) {
+		return nil, errs.Conflict("projectAlreadyExists", "A project with id %q already exists.", in.ID)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("projects: create: %w", err)
+	}
+	return p, nil
+}
+
+const projectColumns = `id, name, type, locales, support, billing, created_at`
+
+func scanProject(row interface{ Scan(...any) error }) (*Project, error) {
+	var (
+		p                Project
+		locales          string
+		support, billing sql.NullString
+		createdAt        int64
+		typ              string
+	)
+	if err := row.Scan(&p.ID, &p.Name, &typ, &locales, &support, &billing, &createdAt); err != nil {
+		return nil, err
+	}
+	p.Object, p.Type, p.CreatedAt = "project", Type(typ), store.Time(createdAt)
+	if err := json.Unmarshal([]byte(locales), &p.Locales); err != nil {
+		return nil, err
+	}
+	if support.Valid {
+		p.Support = &Support{}
+		if err := json.Unmarshal([]byte(support.String), p.Support); err != nil {
+			return nil, err
+		}
+	}
+	if billing.Valid {
+		p.Billing = &Billing{}
+		if err := json.Unmarshal([]byte(billing.String), p.Billing); err != nil {
+			return nil, err
+		}
+	}
+	return &p, nil
+}
+
+// Get reads a project; a missing one is a notFound error.
+func Get(ctx context.Context, q store.Querier, id string) (*Project, error) {
+	p, err := scanProject(q.QueryRow(ctx, `SELECT `+projectColumns+` FROM projects WHERE id = ?`, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, errs.NotFound("project", id)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("projects: get %s: %w", id, err)
+	}
+	return p, nil
+}
+
+// Now is the project's current time: the wall clock for a live project,
+// the stored clock for a test project. Resource timestamps have one-second
+// resolution, as the API shows them. Inside a write transaction it reads
+// the clock under the same lock as the change, so a concurrent advance is
+// seen either wholly before or wholly after.
+func Now(ctx context.Context, q store.Querier, id string) (time.Time, error) {
+	var clock sql.NullInt64
+	err := q.QueryRow(ctx, `SELECT clock_now FROM projects WHERE id = ?`, id).Scan(&clock)
+	if errors.Is(err, sql.ErrNoRows) {
+		return time.Time{}, errs.NotFound("project", id)
+	}
+	if err != nil {
+		return time.Time{}, fmt.Errorf("projects: clock of %s: %w", id, err)
+	}
+	if !clock.Valid {
+		return time.Now().UTC().Truncate(time.Second), nil
+	}
+	return store.Time(clock.Int64).Truncate(time.Second), nil
+}

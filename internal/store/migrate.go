@@ -1,0 +1,70 @@
+package store
+
+import (
+	"context"
+	"embed"
+	"fmt"
+	"io/fs"
+	"strings"
+	"testing/fstest"
+
+	"github.com/pressly/goose/v3"
+	"github.com/pressly/goose/v3/lock"
+)
+
+//go:embed migrations/*.sql
+var migrationFiles embed.FS
+
+// dialectTokens are the only places where the schema differs between the
+// engines. Migrations are written once and use these tokens.
+var dialectTokens = map[Dialect]*strings.Replacer{
+	// Ids sort byte-wise for keyset pagination; PostgreSQL would otherwise
+	// sort them with the database's locale.
+	Postgres: strings.NewReplacer("{{id}}", `TEXT COLLATE "C"`, "{{text_c}}", `TEXT COLLATE "C"`),
+	SQLite:   strings.NewReplacer("{{id}}", "TEXT", "{{text_c}}", "TEXT"),
+}
+
+// migrationsFor renders the embedded migrations for one engine.
+func migrationsFor(d Dialect) (fs.FS, error) {
+	out := fstest.MapFS{}
+	entries, err := fs.ReadDir(migrationFiles, "migrations")
+	if err != nil {
+		return nil, err
+	}
+	for _, e := range entries {
+		b, err := fs.ReadFile(migrationFiles, "migrations/"+e.Name())
+		if err != nil {
+			return nil, err
+		}
+		out[e.Name()] = &fstest.MapFile{Data: []byte(dialectTokens[d].Replace(string(b)))}
+	}
+	return out, nil
+}
+
+// Migrate applies every pending migration and returns how many ran. On
+// PostgreSQL a session advisory lock makes concurrent replicas take turns.
+func (db *DB) Migrate(ctx context.Context) (int, error) {
+	fsys, err := migrationsFor(db.dialect)
+	if err != nil {
+		return 0, err
+	}
+	dialect := goose.DialectSQLite3
+	var opts []goose.ProviderOption
+	if db.dialect == Postgres {
+		dialect = goose.DialectPostgres
+		locker, err := lock.NewPostgresSessionLocker()
+		if err != nil {
+			return 0, err
+		}
+		opts = append(opts, goose.WithSessionLocker(locker))
+	}
+	p, err := goose.NewProvider(dialect, db.write, fsys, opts...)
+	if err != nil {
+		return 0, fmt.Errorf("store: migrations: %w", err)
+	}
+	results, err := p.Up(ctx)
+	if err != nil {
+		return len(results), fmt.Errorf("store: migrate: %w", err)
+	}
+	return len(results), nil
+}

@@ -1,0 +1,140 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"time"
+)
+
+// Tx is a write transaction. Every state change in cellgate, together with
+// the events that describe it, happens inside one Tx.
+type Tx struct {
+	db          *DB
+	tx          *sql.Tx
+	afterCommit []func()
+	// unprepared lists SQLite queries this transaction had to prepare for
+	// itself; they are cached once the writer connection is free again.
+	unprepared []string
+}
+
+// InTx runs fn in a write transaction and commits if fn returns nil. On
+// SQLite the transaction starts with BEGIN IMMEDIATE on the single writer
+// connection, so it never has to upgrade a read lock.
+func (db *DB) InTx(ctx context.Context, fn func(tx *Tx) error) (err error) {
+	sqlTx, err := db.write.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("store: begin: %w", err)
+	}
+	tx := &Tx{db: db, tx: sqlTx}
+	defer func() {
+		if p := recover(); p != nil {
+			_ = sqlTx.Rollback()
+			panic(p)
+		}
+		if err != nil {
+			_ = sqlTx.Rollback()
+		}
+		if len(tx.unprepared) > 0 {
+			go db.cacheWriteStmts(tx.unprepared)
+		}
+	}()
+	if err = fn(tx); err != nil {
+		return err
+	}
+	if err = sqlTx.Commit(); err != nil {
+		return fmt.Errorf("store: commit: %w", err)
+	}
+	for _, f := range tx.afterCommit {
+		f()
+	}
+	return nil
+}
+
+// AfterCommit registers f to run once the transaction has committed, for
+// side effects that must not happen if it rolls back (cache invalidation,
+// waking a worker).
+func (tx *Tx) AfterCommit(f func()) { tx.afterCommit = append(tx.afterCommit, f) }
+
+// Dialect reports the engine.
+func (tx *Tx) Dialect() Dialect { return tx.db.dialect }
+
+// Exec runs a statement in the transaction.
+func (tx *Tx) Exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	if tx.db.dialect == SQLite {
+		s, err := tx.stmt(ctx, query)
+		if err != nil {
+			return nil, err
+		}
+		return s.ExecContext(ctx, args...)
+	}
+	return tx.tx.ExecContext(ctx, tx.db.bind(query), args...)
+}
+
+// Query reads in the transaction.
+func (tx *Tx) Query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	if tx.db.dialect == SQLite {
+		s, err := tx.stmt(ctx, query)
+		if err != nil {
+			return nil, err
+		}
+		return s.QueryContext(ctx, args...)
+	}
+	return tx.tx.QueryContext(ctx, tx.db.bind(query), args...)
+}
+
+// QueryRow reads one row in the transaction.
+func (tx *Tx) QueryRow(ctx context.Context, query string, args ...any) *sql.Row {
+	if tx.db.dialect == SQLite {
+		s, err := tx.stmt(ctx, query)
+		if err != nil {
+			return tx.tx.QueryRowContext(ctx, query, args...)
+		}
+		return s.QueryRowContext(ctx, args...)
+	}
+	return tx.tx.QueryRowContext(ctx, tx.db.bind(query), args...)
+}
+
+// stmt returns a statement bound to this transaction. A statement already
+// prepared on the writer connection is reused. Otherwise it is prepared in
+// the transaction: preparing it on the pool would wait for the very
+// connection this transaction holds.
+func (tx *Tx) stmt(ctx context.Context, query string) (*sql.Stmt, error) {
+	if s, ok := tx.db.stmts.Load(stmtKey{tx.db.write, query}); ok {
+		return tx.tx.StmtContext(ctx, s.(*sql.Stmt)), nil
+	}
+	tx.unprepared = append(tx.unprepared, query)
+	return tx.tx.PrepareContext(ctx, query)
+}
+
+// cacheWriteStmts prepares queries on the writer pool for later
+// transactions to reuse.
+func (db *DB) cacheWriteStmts(queries []string) {
+	for _, q := range queries {
+		_, _ = db.stmt(context.Background(), db.write, q)
+	}
+}
+
+// Micros is how cellgate stores a timestamp: Unix microseconds, an integer
+// both engines compare and index the same way.
+func Micros(t time.Time) int64 { return t.UnixMicro() }
+
+// Time turns stored Unix microseconds back into a UTC time.
+func Time(us int64) time.Time { return time.UnixMicro(us).UTC() }
+
+// NullTime turns a nullable stored timestamp into a *time.Time.
+func NullTime(v sql.NullInt64) *time.Time {
+	if !v.Valid {
+		return nil
+	}
+	t := Time(v.Int64)
+	return &t
+}
+
+// NullMicros stores an optional timestamp.
+func NullMicros(t *time.Time) sql.NullInt64 {
+	if t == nil {
+		return sql.NullInt64{}
+	}
+	return sql.NullInt64{Int64: Micros(*t), Valid: true}
+}
