@@ -50,6 +50,8 @@ type Server struct {
 	version string
 	source  string
 	mux     *http.ServeMux
+	// patterns lists the API routes in registration order.
+	patterns []string
 	// draining is set when the server starts shutting down, so /readyz
 	// sends traffic elsewhere while in-flight requests finish.
 	draining atomic.Bool
@@ -111,6 +113,10 @@ func (s *Server) routes() {
 
 	s.mux.HandleFunc("/", s.notFound)
 }
+
+// Routes lists the patterns of every API endpoint ("GET /projects/{project}"),
+// for the OpenAPI conformance test.
+func (s *Server) Routes() []string { return append([]string(nil), s.patterns...) }
 
 // Handler is the API with its middleware: request id, recovery, logging
 // and metrics around the route table.
