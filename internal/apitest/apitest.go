@@ -138,7 +138,9 @@ func (e *Env) Post(path string, body any) *Response {
 func (e *Env) Patch(path string, body any) *Response {
 	return e.Do(Request{Method: http.MethodPatch, Path: path, Body: body})
 }
-func (e *Env) Delete(path string) *Response { return e.Do(Request{Method: http.MethodDelete, Path: path}) }
+func (e *Env) Delete(path string) *Response {
+	return e.Do(Request{Method: http.MethodDelete, Path: path})
+}
 
 // JSON decodes the body as an object.
 func (r *Response) JSON() map[string]any {
