@@ -39,6 +39,9 @@ func project(ctx context.Context, args []string, stdout io.Writer) error {
 	billing := fs.Bool("billing", false, "turn the Billing API on for the project")
 	dbURL := databaseFlag(fs)
 	// The id comes first on the documented command line; flags may follow.
+	if len(args) == 2 && (args[1] == "-h" || args[1] == "-help" || args[1] == "--help") {
+		return fs.Parse(args[1:]) // prints the flags and returns flag.ErrHelp
+	}
 	if len(args) < 2 || len(args[1]) > 0 && args[1][0] == '-' {
 		return errors.New("project create: the project ID comes first: cellgate project create ID [flags]")
 	}

@@ -23,6 +23,8 @@ Usage:
   cellgate serve   [--addr 127.0.0.1:8080] [--database URL] [--demo]
   cellgate migrate [--database URL]
   cellgate project create ID [--type test|live] [--name NAME] [--billing] [--database URL]
+  cellgate bench   http|bare|seed [flags]   (see BENCHMARKS.md)
+  cellgate clock advance PROJECT (--to RFC3339 | --by DURATION) [--database URL]
   cellgate version
 
 The database is --database, else $CELLGATE_DATABASE_URL, else sqlite:cellgate.db.
@@ -34,6 +36,8 @@ var commands = map[string]func(ctx context.Context, args []string, stdout io.Wri
 	"serve":   serve,
 	"migrate": migrate,
 	"project": project,
+	"clock":   clockCmd,
+	"bench":   bench,
 	"version": func(_ context.Context, _ []string, stdout io.Writer) error {
 		_, err := fmt.Fprintln(stdout, "cellgate", version())
 		return err

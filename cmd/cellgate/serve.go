@@ -20,6 +20,7 @@ import (
 
 	"cellgate/internal/api"
 	"cellgate/internal/demo"
+	"cellgate/internal/platform"
 )
 
 func serve(ctx context.Context, args []string, stdout io.Writer) error {
@@ -29,6 +30,7 @@ func serve(ctx context.Context, args []string, stdout io.Writer) error {
 	withDemo := fs.Bool("demo", false, "ensure the demo test project exists and print its API key")
 	publicURL := fs.String("public-url", os.Getenv("CELLGATE_PUBLIC_URL"), "public base URL of this server, used as the event source (env CELLGATE_PUBLIC_URL)")
 	logLevel := fs.String("log-level", "info", "debug, info, warn or error")
+	pollInterval := fs.Duration("poll-interval", time.Second, "how often the worker looks for due scheduled work of live projects")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -66,7 +68,18 @@ func serve(ctx context.Context, args []string, stdout io.Writer) error {
 
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	srv := api.New(api.Config{DB: db, Logger: log, Registry: reg, Version: version(), PublicURL: strings.TrimRight(*publicURL, "/")})
+	plat := platform.New(db, log, nil)
+	srv := api.New(api.Config{DB: db, Logger: log, Registry: reg, Version: version(), PublicURL: strings.TrimRight(*publicURL, "/"), Platform: plat})
+	// Live projects' scheduled work runs against the wall clock here; with
+	// PostgreSQL every replica runs a worker and each timer runs once.
+	workerCtx, stopWorker := context.WithCancel(context.Background())
+	workerDone := make(chan struct{})
+	go func() {
+		defer close(workerDone)
+		plat.Timeline.Work(workerCtx, *pollInterval)
+	}()
+	// On every way out, the worker stops before the database closes.
+	defer func() { stopWorker(); <-workerDone }()
 	httpServer := &http.Server{
 		Handler:           srv.Handler(),
 		ReadHeaderTimeout: 10 * time.Second,
@@ -92,6 +105,8 @@ func serve(ctx context.Context, args []string, stdout io.Writer) error {
 	if err := httpServer.Shutdown(shutdownCtx); err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return err
 	}
+	stopWorker()
+	<-workerDone
 	log.Info("stopped")
 	return nil
 }

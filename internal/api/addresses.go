@@ -15,6 +15,9 @@ func (s *Server) createAddress(rq *request, tx *store.Tx, now time.Time) (any, e
 	if _, err := users.Get(rq.ctx, tx, rq.project, userID); err != nil {
 		return nil, err
 	}
+	if err := rq.noQuery(); err != nil {
+		return nil, err
+	}
 	var in users.AddressInput
 	if err := rq.decode(&in); err != nil {
 		return nil, err
@@ -50,15 +53,22 @@ func (s *Server) getAddress(rq *request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	if _, err := parseQuery(rq.Request); err != nil {
+	a, err := users.GetAddress(rq.ctx, s.db, rq.project, userID, addressID)
+	if err != nil {
 		return nil, err
 	}
-	return users.GetAddress(rq.ctx, s.db, rq.project, userID, addressID)
+	return a, rq.noQuery()
 }
 
 func (s *Server) deleteAddress(rq *request, tx *store.Tx, now time.Time) (any, error) {
 	userID, addressID, err := addressPath(rq)
 	if err != nil {
+		return nil, err
+	}
+	if _, err := users.GetAddress(rq.ctx, tx, rq.project, userID, addressID); err != nil {
+		return nil, err
+	}
+	if err := rq.noQuery(); err != nil {
 		return nil, err
 	}
 	return users.DeleteAddress(rq.ctx, tx, rq.project, userID, addressID, now)

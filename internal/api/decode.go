@@ -4,16 +4,21 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
+	"maps"
 	"mime"
 	"net/http"
 	"net/url"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
+	"sync"
 
 	"cellgate/internal/errs"
 	"cellgate/internal/ids"
+	"cellgate/internal/optional"
 	"cellgate/internal/store"
 )
 
@@ -42,9 +47,9 @@ func readBody(r *http.Request, limit int64) ([]byte, error) {
 	return b, nil
 }
 
-// decodeJSON decodes body strictly into v: unknown fields, wrong types and
-// trailing data are errors that name the field. An empty body is an error
-// when required is set, and {} otherwise.
+// decodeJSON decodes body strictly into v: invalid JSON is malformed;
+// unknown fields and wrong types are invalid, and the message names the
+// field. An empty body is an error when required is set, and {} otherwise.
 func decodeJSON(body []byte, v any, required bool) error {
 	if len(bytes.TrimSpace(body)) == 0 {
 		if required {
@@ -52,15 +57,135 @@ func decodeJSON(body []byte, v any, required bool) error {
 		}
 		return nil
 	}
+	// Syntax first (this also rejects anything after the object), then the
+	// field names along the whole document, then the types.
+	var doc any
+	if err := json.Unmarshal(body, &doc); err != nil {
+		return jsonError(err)
+	}
+	if doc == nil {
+		// null decodes into a struct without complaint.
+		return errs.Invalid("requestBodyInvalid", "The request body must be a JSON object, not null.")
+	}
+	if err := checkFields(doc, reflect.TypeOf(v), ""); err != nil {
+		return err
+	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
 		return jsonError(err)
 	}
-	if _, err := dec.Token(); err != io.EOF {
-		return errs.Malformed("requestBodyInvalidJSON", "The request body must hold one JSON object and nothing after it.")
+	return nil
+}
+
+// checkFields walks the decoded document along the Go type it was decoded
+// into and rejects any key that no field names exactly. encoding/json alone
+// lets two kinds through: names in another case ("Email"), and keys inside
+// fields that decode themselves (optional.Value), which it decodes without
+// DisallowUnknownFields.
+func checkFields(doc any, t reflect.Type, path string) error {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	if inner, ok := optionalValue(t); ok {
+		return checkFields(doc, inner, path)
+	}
+	switch t.Kind() {
+	case reflect.Struct:
+		obj, ok := doc.(map[string]any)
+		if !ok || reflect.PointerTo(t).Implements(unmarshalerType) {
+			return nil // not an object here, or a type with its own rules
+		}
+		fields := jsonFields(t)
+		for _, k := range slices.Sorted(maps.Keys(obj)) {
+			ft, known := fields[k]
+			if !known {
+				return errs.Invalid("unknownField", "Unknown field %q in the request body.", joinPath(path, k))
+			}
+			if err := checkFields(obj[k], ft, joinPath(path, k)); err != nil {
+				return err
+			}
+		}
+	case reflect.Map:
+		obj, _ := doc.(map[string]any)
+		for _, k := range slices.Sorted(maps.Keys(obj)) {
+			if err := checkFields(obj[k], t.Elem(), joinPath(path, k)); err != nil {
+				return err
+			}
+		}
+	case reflect.Slice, reflect.Array:
+		arr, _ := doc.([]any)
+		for i, x := range arr {
+			if err := checkFields(x, t.Elem(), fmt.Sprintf("%s[%d]", path, i)); err != nil {
+				return err
+			}
+		}
 	}
 	return nil
+}
+
+var (
+	unmarshalerType = reflect.TypeFor[json.Unmarshaler]()
+	optionalPkgPath = reflect.TypeFor[optional.Value[int]]().PkgPath()
+	fieldCache      sync.Map // reflect.Type → map[string]reflect.Type
+)
+
+// optionalValue returns T for an optional.Value[T].
+func optionalValue(t reflect.Type) (reflect.Type, bool) {
+	if t.Kind() != reflect.Struct || t.PkgPath() != optionalPkgPath || !strings.HasPrefix(t.Name(), "Value[") {
+		return nil, false
+	}
+	f, ok := t.FieldByName("Value")
+	return f.Type, ok
+}
+
+// jsonFields maps the JSON names of a struct's fields to their types, the
+// way encoding/json names them (tags, embedded structs; outer fields win).
+func jsonFields(t reflect.Type) map[string]reflect.Type {
+	if m, ok := fieldCache.Load(t); ok {
+		return m.(map[string]reflect.Type)
+	}
+	out := map[string]reflect.Type{}
+	var embedded []map[string]reflect.Type
+	for i := 0; i < t.NumField(); i++ {
+		f := t.Field(i)
+		tag := f.Tag.Get("json")
+		if tag == "-" {
+			continue
+		}
+		name, _, _ := strings.Cut(tag, ",")
+		ft := f.Type
+		for ft.Kind() == reflect.Pointer {
+			ft = ft.Elem()
+		}
+		if f.Anonymous && name == "" && ft.Kind() == reflect.Struct {
+			embedded = append(embedded, jsonFields(ft))
+			continue
+		}
+		if !f.IsExported() {
+			continue
+		}
+		if name == "" {
+			name = f.Name
+		}
+		out[name] = f.Type
+	}
+	for _, m := range embedded {
+		for k, v := range m {
+			if _, taken := out[k]; !taken {
+				out[k] = v
+			}
+		}
+	}
+	fieldCache.Store(t, out)
+	return out
+}
+
+func joinPath(path, key string) string {
+	if path == "" {
+		return key
+	}
+	return path + "." + key
 }
 
 // jsonError turns an encoding/json error into the documented error.
@@ -203,8 +328,9 @@ func (q query) page() (store.Page, error) {
 		return p, errs.Invalid("paginationInvalid", "Query parameters after and before cannot be used together.")
 	}
 	if v := q.get("limit"); v != "" {
+		// Digits only: Atoi alone would take "+5".
 		n, err := strconv.Atoi(v)
-		if err != nil || n < 0 || n > maxLimit {
+		if err != nil || strings.Trim(v, "0123456789") != "" || n < 0 || n > maxLimit {
 			return p, errs.Invalid("limitInvalid", "Query parameter limit must be an integer from 0 to %d; got %q.", maxLimit, v)
 		}
 		p.Limit = n

@@ -41,8 +41,9 @@ func (s *Server) getEvent(rq *request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	if _, err := parseQuery(rq.Request); err != nil {
+	e, err := events.Get(rq.ctx, s.db, rq.project, id, s.source)
+	if err != nil {
 		return nil, err
 	}
-	return events.Get(rq.ctx, s.db, rq.project, id, s.source)
+	return e, rq.noQuery()
 }

@@ -3,6 +3,7 @@ package api
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"strings"
 	"sync"
@@ -21,13 +22,27 @@ type request struct {
 	ctx     context.Context
 	project string // the project of the API key, equal to {project} in the path
 	body    []byte
+	// bodyErr says why the body cannot be used (too large, not JSON). It
+	// is reported when the body is decoded, after the handler has checked
+	// the path, so the documented order headers → path → body holds.
+	bodyErr error
 }
 
 // decode reads the JSON body strictly into v; the body is required.
-func (rq *request) decode(v any) error { return decodeJSON(rq.body, v, true) }
+func (rq *request) decode(v any) error {
+	if rq.bodyErr != nil {
+		return rq.bodyErr
+	}
+	return decodeJSON(rq.body, v, true)
+}
 
 // decodeOptional reads the JSON body into v; an empty body is {}.
-func (rq *request) decodeOptional(v any) error { return decodeJSON(rq.body, v, false) }
+func (rq *request) decodeOptional(v any) error {
+	if rq.bodyErr != nil {
+		return rq.bodyErr
+	}
+	return decodeJSON(rq.body, v, false)
+}
 
 // readHandler answers from the database without changing it.
 type readHandler func(rq *request) (any, error)
@@ -43,6 +58,9 @@ func (s *Server) read(pattern string, h readHandler) {
 		if err == nil {
 			var res any
 			if res, err = h(rq); err == nil {
+				err = rq.bodyErr // a body nobody read is still checked
+			}
+			if err == nil {
 				writeJSON(w, http.StatusOK, res)
 				return
 			}
@@ -83,11 +101,22 @@ func (s *Server) runWrite(w http.ResponseWriter, rq *request, status int, h writ
 	}
 	var body []byte
 	err := s.db.InTx(rq.ctx, func(tx *store.Tx) error {
+		// The key is claimed before anything else, so a concurrent request
+		// with the same key waits for this one and then replays its answer
+		// instead of running into its effects (a duplicate email, say).
+		if idem != nil {
+			if err := idem.claim(rq.ctx, tx); err != nil {
+				return err
+			}
+		}
 		now, err := projects.Now(rq.ctx, tx, rq.project)
 		if err != nil {
 			return err
 		}
 		res, err := h(rq, tx, now)
+		if err == nil {
+			err = rq.bodyErr // a body nobody read is still checked
+		}
 		if err != nil {
 			return err
 		}
@@ -95,16 +124,17 @@ func (s *Server) runWrite(w http.ResponseWriter, rq *request, status int, h writ
 			return err
 		}
 		if idem != nil {
-			return idem.save(rq.ctx, tx, status, body)
+			return idem.finish(rq.ctx, tx, status, body)
 		}
 		return nil
 	})
-	if idem != nil && store.IsUniqueViolation(err) {
-		// A concurrent request with the same key won the race; answer as
-		// its retry would.
+	if errors.Is(err, errKeyTaken) {
+		// A concurrent request with the same key committed first; answer
+		// as its retry would.
 		if done, err := idem.replay(rq.ctx, w, s.db); done || err != nil {
 			return err
 		}
+		return errs.Conflict("idempotencyKeyInUse", "Another request with the Idempotency-Key %q is in progress; retry it.", idem.key)
 	}
 	if err != nil {
 		return err
@@ -114,7 +144,8 @@ func (s *Server) runWrite(w http.ResponseWriter, rq *request, status int, h writ
 }
 
 // authenticate checks, in the documented order, the Authorization header,
-// then the project in the path; then it reads the body.
+// then the project in the path; then it reads the body, keeping any
+// problem with it for when the handler decodes it.
 func (s *Server) authenticate(r *http.Request) (*request, error) {
 	auth := r.Header.Get("Authorization")
 	if auth == "" {
@@ -132,12 +163,9 @@ func (s *Server) authenticate(r *http.Request) (*request, error) {
 		// A key never learns whether another project exists.
 		return nil, errs.NotFound("project", p)
 	}
-	body, err := readBody(r, s.limit)
-	if err != nil {
-		return nil, err
-	}
+	body, bodyErr := readBody(r, s.limit)
 	ctx := events.WithActor(r.Context(), events.Actor{Type: "apiKey", APIKey: key.ID})
-	return &request{Request: r, ctx: ctx, project: key.ProjectID, body: body}, nil
+	return &request{Request: r, ctx: ctx, project: key.ProjectID, body: body, bodyErr: bodyErr}, nil
 }
 
 // keyCache remembers verified keys for a short time so that a request does

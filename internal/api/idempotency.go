@@ -77,8 +77,37 @@ func (i *idempotency) replay(ctx context.Context, w http.ResponseWriter, db *sto
 	return true, nil
 }
 
-// save stores the response in the transaction of the change itself. Keys
-// age by the wall clock, whatever the project's clock says.
+// errKeyTaken reports that another request holds the key.
+var errKeyTaken = errors.New("api: idempotency key taken")
+
+// claim reserves the key at the start of the change's transaction. On
+// PostgreSQL a concurrent claim of the same key waits until this
+// transaction ends; on SQLite transactions run one at a time. Either way
+// the second request finds the key taken once the first commits, and
+// finds it free if the first rolled back. Keys age by the wall clock.
+func (i *idempotency) claim(ctx context.Context, tx *store.Tx) error {
+	res, err := tx.Exec(ctx, `INSERT INTO idempotency_keys (project_id, idem_key, request_hash, status, body, created_at)
+		VALUES (?, ?, ?, 0, '', ?) ON CONFLICT (project_id, idem_key) DO NOTHING`,
+		i.project, i.key, i.hash, store.Micros(time.Now()))
+	if err != nil {
+		return fmt.Errorf("api: claim idempotency key: %w", err)
+	}
+	if n, err := res.RowsAffected(); err != nil || n == 0 {
+		return errors.Join(errKeyTaken, err)
+	}
+	return nil
+}
+
+// finish stores the response under a key claimed in the same transaction.
+func (i *idempotency) finish(ctx context.Context, tx *store.Tx, status int, body []byte) error {
+	_, err := tx.Exec(ctx, `UPDATE idempotency_keys SET status = ?, body = ? WHERE project_id = ? AND idem_key = ?`,
+		status, string(body), i.project, i.key)
+	return err
+}
+
+// save stores the response of a request that did not claim its key (one
+// that runs several transactions). Keys age by the wall clock, whatever the
+// project's clock says.
 func (i *idempotency) save(ctx context.Context, tx *store.Tx, status int, body []byte) error {
 	now := time.Now()
 	_, err := tx.Exec(ctx, `INSERT INTO idempotency_keys (project_id, idem_key, request_hash, status, body, created_at) VALUES (?, ?, ?, ?, ?, ?)`,

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"runtime/debug"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -82,7 +83,7 @@ func (s *Server) observe(next http.Handler) http.Handler {
 			}
 			elapsed := time.Since(start)
 			route := r.Pattern
-			if route == "" {
+			if route == "" || route == "/" {
 				route = "unmatched"
 			}
 			s.metrics.requests.WithLabelValues(route, strconv.Itoa(sw.status)).Inc()
@@ -98,18 +99,22 @@ func (s *Server) observe(next http.Handler) http.Handler {
 // notFound answers paths no route matches, and methods a path does not
 // support, in the error envelope.
 func (s *Server) notFound(w http.ResponseWriter, r *http.Request) {
-	for _, m := range []string{http.MethodGet, http.MethodPost, http.MethodPatch, http.MethodDelete, http.MethodPut} {
+	var allow []string
+	for _, m := range []string{http.MethodDelete, http.MethodGet, http.MethodPatch, http.MethodPost, http.MethodPut} {
 		if m == r.Method {
 			continue
 		}
 		probe := r.Clone(r.Context())
 		probe.Method = m
 		if _, pattern := s.mux.Handler(probe); pattern != "/" && pattern != "" {
-			w.Header().Set("Allow", m)
-			writeJSON(w, http.StatusMethodNotAllowed, errorBody{Object: "error", Type: errs.KindMalformed, Code: "methodNotAllowed",
-				Message: fmt.Sprintf("%s is not supported on %s.", r.Method, r.URL.Path)})
-			return
+			allow = append(allow, m)
 		}
+	}
+	if len(allow) > 0 {
+		w.Header().Set("Allow", strings.Join(allow, ", "))
+		writeJSON(w, http.StatusMethodNotAllowed, errorBody{Object: "error", Type: errs.KindMalformed, Code: "methodNotAllowed",
+			Message: fmt.Sprintf("%s is not supported on %s; use %s.", r.Method, r.URL.Path, strings.Join(allow, ", "))})
+		return
 	}
 	writeError(w, r, s.log, &errs.Error{Kind: errs.KindNotFound, Code: "routeNotFound", Message: fmt.Sprintf("There is no endpoint at %s %s.", r.Method, r.URL.Path)})
 }

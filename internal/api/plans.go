@@ -9,6 +9,9 @@ import (
 )
 
 func (s *Server) createPlan(rq *request, tx *store.Tx, now time.Time) (any, error) {
+	if err := rq.noQuery(); err != nil {
+		return nil, err
+	}
 	var in catalog.PlanInput
 	if err := rq.decode(&in); err != nil {
 		return nil, err
@@ -47,10 +50,11 @@ func (s *Server) getPlan(rq *request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	if _, err := parseQuery(rq.Request); err != nil {
+	p, err := catalog.GetPlan(rq.ctx, s.db, rq.project, id)
+	if err != nil {
 		return nil, err
 	}
-	return catalog.GetPlan(rq.ctx, s.db, rq.project, id)
+	return p, rq.noQuery()
 }
 
 func (s *Server) updatePlan(rq *request, tx *store.Tx, now time.Time) (any, error) {
@@ -59,6 +63,9 @@ func (s *Server) updatePlan(rq *request, tx *store.Tx, now time.Time) (any, erro
 		return nil, err
 	}
 	if _, err := catalog.GetPlan(rq.ctx, tx, rq.project, id); err != nil {
+		return nil, err
+	}
+	if err := rq.noQuery(); err != nil {
 		return nil, err
 	}
 	var in catalog.PlanInput

@@ -27,6 +27,9 @@ func (s *Server) getProject(rq *request) (any, error) {
 }
 
 func (s *Server) updateProject(rq *request, tx *store.Tx, now time.Time) (any, error) {
+	if err := rq.noQuery(); err != nil {
+		return nil, err
+	}
 	var in projects.UpdateInput
 	if err := rq.decode(&in); err != nil {
 		return nil, err

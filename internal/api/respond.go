@@ -47,6 +47,9 @@ func writeError(w http.ResponseWriter, r *http.Request, log *slog.Logger, err er
 	writeJSON(w, status, body)
 }
 
+// jsonBytes encodes a response body.
+func jsonBytes(v any) ([]byte, error) { return json.Marshal(v) }
+
 // writeJSON encodes v with the given status.
 func writeJSON(w http.ResponseWriter, status int, v any) {
 	b, err := json.Marshal(v)

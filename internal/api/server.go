@@ -13,6 +13,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"cellgate/internal/events"
+	"cellgate/internal/platform"
 	"cellgate/internal/store"
 )
 
@@ -29,8 +30,12 @@ type Config struct {
 	KeyCacheTTL time.Duration
 	// Version is reported by /healthz.
 	Version string
-	// PublicURL is the server's public base URL, the source of its events.
+	// PublicURL is the server's public base URL, the source of its events
+	// and the base of QR code links.
 	PublicURL string
+	// Platform is the wired domain services; nil builds one with the
+	// built-in network simulator.
+	Platform *platform.Platform
 }
 
 // Defaults for Config.
@@ -41,15 +46,16 @@ const (
 
 // Server is the HTTP API.
 type Server struct {
-	db      *store.DB
-	log     *slog.Logger
-	limit   int64
-	keys    *keyCache
-	metrics *httpMetrics
-	reg     *prometheus.Registry
-	version string
-	source  string
-	mux     *http.ServeMux
+	db       *store.DB
+	platform *platform.Platform
+	log      *slog.Logger
+	limit    int64
+	keys     *keyCache
+	metrics  *httpMetrics
+	reg      *prometheus.Registry
+	version  string
+	source   string
+	mux      *http.ServeMux
 	// patterns lists the API routes in registration order.
 	patterns []string
 	// draining is set when the server starts shutting down, so /readyz
@@ -68,11 +74,14 @@ func New(cfg Config) *Server {
 	if cfg.PublicURL == "" {
 		cfg.PublicURL = events.DefaultSource
 	}
+	if cfg.Platform == nil {
+		cfg.Platform = platform.New(cfg.DB, cfg.Logger, nil)
+	}
 	if cfg.Registry == nil {
 		cfg.Registry = prometheus.NewRegistry()
 	}
 	s := &Server{
-		db: cfg.DB, log: cfg.Logger, limit: cfg.BodyLimit, version: cfg.Version, source: cfg.PublicURL,
+		db: cfg.DB, platform: cfg.Platform, log: cfg.Logger, limit: cfg.BodyLimit, version: cfg.Version, source: cfg.PublicURL,
 		keys: newKeyCache(cfg.KeyCacheTTL), reg: cfg.Registry, metrics: newHTTPMetrics(cfg.Registry),
 		mux: http.NewServeMux(),
 	}
@@ -107,6 +116,24 @@ func (s *Server) routes() {
 	s.read("GET /projects/{project}/plans", s.listPlans)
 	s.read("GET /projects/{project}/plans/{plan}", s.getPlan)
 	s.write("PATCH /projects/{project}/plans/{plan}", http.StatusOK, s.updatePlan)
+
+	s.write("POST /projects/{project}/subscriptions", http.StatusCreated, s.createSubscription)
+	s.read("GET /projects/{project}/subscriptions", s.listSubscriptions)
+	s.read("GET /projects/{project}/subscriptions/{subscription}", s.getSubscription)
+	s.write("PATCH /projects/{project}/subscriptions/{subscription}", http.StatusOK, s.subscriptionAction(s.updateSubscription))
+	s.write("POST /projects/{project}/subscriptions/{subscription}/cancel", http.StatusOK, s.subscriptionAction(s.cancelSubscription))
+	s.write("POST /projects/{project}/subscriptions/{subscription}/resume", http.StatusOK, s.subscriptionAction(s.resumeSubscription))
+	s.write("POST /projects/{project}/subscriptions/{subscription}/end", http.StatusOK, s.subscriptionAction(s.endSubscription))
+
+	s.write("POST /projects/{project}/sims", http.StatusCreated, s.createSIM)
+	s.read("GET /projects/{project}/sims", s.listSIMs)
+	s.read("GET /projects/{project}/sims/{sim}", s.getSIM)
+	s.read("GET /projects/{project}/sims/{sim}/credentials", s.getSIMCredentials)
+	s.mux.HandleFunc("GET /qr/{file}", s.qrCode)
+
+	s.read("GET /testing/projects/{project}/clock", s.getClock)
+	s.patterns = append(s.patterns, "POST /testing/projects/{project}/clock/advance")
+	s.mux.HandleFunc("POST /testing/projects/{project}/clock/advance", s.advanceClock)
 
 	s.read("GET /projects/{project}/events", s.listEvents)
 	s.read("GET /projects/{project}/events/{event}", s.getEvent)

@@ -8,6 +8,9 @@ import (
 )
 
 func (s *Server) createUser(rq *request, tx *store.Tx, now time.Time) (any, error) {
+	if err := rq.noQuery(); err != nil {
+		return nil, err
+	}
 	var in users.CreateInput
 	if err := rq.decode(&in); err != nil {
 		return nil, err
@@ -20,10 +23,11 @@ func (s *Server) getUser(rq *request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	if _, err := parseQuery(rq.Request); err != nil {
+	u, err := users.Get(rq.ctx, s.db, rq.project, id)
+	if err != nil {
 		return nil, err
 	}
-	return users.Get(rq.ctx, s.db, rq.project, id)
+	return u, rq.noQuery()
 }
 
 func (s *Server) listUsers(rq *request) (any, error) {
@@ -50,6 +54,9 @@ type searchUsersInput struct {
 // searchUsers is a POST only so that the email stays out of URLs and logs;
 // it changes nothing.
 func (s *Server) searchUsers(rq *request, tx *store.Tx, _ time.Time) (any, error) {
+	if err := rq.noQuery(); err != nil {
+		return nil, err
+	}
 	var in searchUsersInput
 	if err := rq.decode(&in); err != nil {
 		return nil, err
@@ -69,6 +76,9 @@ func (s *Server) updateUser(rq *request, tx *store.Tx, now time.Time) (any, erro
 	if _, err := users.Get(rq.ctx, tx, rq.project, id); err != nil {
 		return nil, err
 	}
+	if err := rq.noQuery(); err != nil {
+		return nil, err
+	}
 	var in users.UpdateInput
 	if err := rq.decode(&in); err != nil {
 		return nil, err
@@ -79,6 +89,12 @@ func (s *Server) updateUser(rq *request, tx *store.Tx, now time.Time) (any, erro
 func (s *Server) deleteUser(rq *request, tx *store.Tx, now time.Time) (any, error) {
 	id, err := pathID(rq.Request, "user", "user")
 	if err != nil {
+		return nil, err
+	}
+	if _, err := users.Get(rq.ctx, tx, rq.project, id); err != nil {
+		return nil, err
+	}
+	if err := rq.noQuery(); err != nil {
 		return nil, err
 	}
 	return users.Delete(rq.ctx, tx, rq.project, id, now)

@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -31,7 +32,7 @@ type Env struct {
 // New starts the API on db and creates the test project "acme".
 func New(t testing.TB, db *store.DB) *Env {
 	t.Helper()
-	srv := api.New(api.Config{DB: db, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Version: "test"})
+	srv := api.New(api.Config{DB: db, Logger: slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError})), Version: "test"})
 	ts := httptest.NewServer(srv.Handler())
 	t.Cleanup(ts.Close)
 	e := &Env{T: t, DB: db, Server: ts}

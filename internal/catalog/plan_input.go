@@ -135,7 +135,7 @@ func (in PlanInput) applyTo(p *Plan) error {
 		if err := checkSIMTypes(in.SimTypes.Value); err != nil {
 			return err
 		}
-		p.SimTypes = in.SimTypes.Value
+		p.SimTypes = canonicalSIMTypes(in.SimTypes.Value)
 	}
 	if in.Price.Set {
 		price, err := in.Price.Value.build("price")
@@ -206,6 +206,18 @@ func checkSIMTypes(types []string) error {
 		seen[t] = true
 	}
 	return nil
+}
+
+// canonicalSIMTypes orders SIM types as they are read back from the store,
+// so the response to a write equals every later read of the plan.
+func canonicalSIMTypes(types []string) []string {
+	out := []string{}
+	for _, t := range []string{SIMTypeESIM, SIMTypePSIM} {
+		if contains(types, t) {
+			out = append(out, t)
+		}
+	}
+	return out
 }
 
 func (in PriceInput) build(field string) (money.Price, error) {

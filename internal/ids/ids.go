@@ -106,8 +106,9 @@ func HasPrefix(id, prefix string) bool {
 }
 
 // Valid reports whether s could be an id at all: at most 64 characters of
-// letters, digits and underscores (reference §1.2). Anything else can be
-// rejected before it reaches a query.
+// ASCII letters, digits, underscores and hyphens (reference §1.2; project
+// ids are slugs such as acme-prod). Anything else can be rejected before it
+// reaches a query.
 func Valid(s string) bool {
 	if s == "" || len(s) > 64 {
 		return false

@@ -5,6 +5,7 @@ package metadata
 
 import (
 	"encoding/json"
+	"strings"
 	"unicode"
 	"unicode/utf8"
 
@@ -46,11 +47,25 @@ func Apply(current Map, u Update) (Map, error) {
 		}
 		out[k] = *v
 	}
-	if len(out) > MaxKeys {
+	if countOwn(out) > MaxKeys {
 		return nil, errs.Invalid("metadataInvalid", "metadata can hold at most %d keys.", MaxKeys)
 	}
 	return out, nil
 }
+
+// countOwn counts the keys a client set: platform keys under the reserved
+// prefix do not use up the client's allowance (reference §1.3).
+func countOwn(m Map) int {
+	n := 0
+	for k := range m {
+		if !reserved(k) {
+			n++
+		}
+	}
+	return n
+}
+
+func reserved(k string) bool { return strings.HasPrefix(k, ReservedPrefix) }
 
 func checkKey(k string) error {
 	switch {
@@ -58,7 +73,7 @@ func checkKey(k string) error {
 		return errs.Invalid("metadataInvalid", "metadata keys must not be empty.")
 	case utf8.RuneCountInString(k) > MaxKeyLength:
 		return errs.Invalid("metadataInvalid", "metadata key %q is longer than %d characters.", k, MaxKeyLength)
-	case len(k) >= len(ReservedPrefix) && k[:len(ReservedPrefix)] == ReservedPrefix:
+	case reserved(k):
 		return errs.Invalid("metadataInvalid", "metadata key %q is reserved: keys starting with %q are read-only.", k, ReservedPrefix)
 	case hasEmoji(k):
 		return errs.Invalid("metadataInvalid", "metadata key %q contains an emoji, which is not allowed.", k)
@@ -83,12 +98,25 @@ func hasEmoji(s string) bool {
 	for _, r := range s {
 		switch {
 		case r >= 0x1F000 && r <= 0x1FAFF, // pictographs, emoticons, transport, symbols
-			r >= 0x2600 && r <= 0x27BF, // miscellaneous symbols, dingbats
-			r == 0xFE0F, r == 0x200D:   // emoji presentation selector, joiner
+			r >= 0x2600 && r <= 0x27BF,            // miscellaneous symbols, dingbats
+			r == 0xFE0F, r == 0x200D, r == 0x20E3: // emoji presentation selector, joiner, keycap
+			return true
+		case emojiPresentationBMP(r):
 			return true
 		case r > 0xFFFF && unicode.Is(unicode.So, r):
 			return true
 		}
+	}
+	return false
+}
+
+// emojiPresentationBMP lists the characters outside the blocks above that
+// show as emoji by default, such as ⌚, ⏰, ⬛ and ⭐.
+func emojiPresentationBMP(r rune) bool {
+	switch {
+	case r == 0x231A, r == 0x231B, r >= 0x23E9 && r <= 0x23EC, r == 0x23F0, r == 0x23F3,
+		r == 0x25FD, r == 0x25FE, r == 0x2B1B, r == 0x2B1C, r == 0x2B50, r == 0x2B55:
+		return true
 	}
 	return false
 }

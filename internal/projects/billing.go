@@ -1,6 +1,8 @@
 package projects
 
 import (
+	"math"
+
 	"cellgate/internal/errs"
 	"cellgate/internal/money"
 	"cellgate/internal/optional"
@@ -105,8 +107,10 @@ func (u BillingUpdate) apply(b Billing) (Billing, error) {
 	}
 	if u.RecoveryFeePercentage.Set {
 		v := u.RecoveryFeePercentage.Value
-		// Two decimals at most: the fee is computed in basis points.
-		if v < 0 || v > 100 || v*100 != float64(int64(v*100)) {
+		// Two decimals at most: the fee is computed in basis points. A
+		// decimal such as 1.1 is not exact in binary (1.1*100 is
+		// 110.00000000000001), so compare with the nearest basis point.
+		if v < 0 || v > 100 || math.Abs(v*100-math.Round(v*100)) > 1e-6 {
 			return b, errs.Invalid("billingInvalid", "billing.recoveryFeePercentage must be between 0 and 100 with at most two decimals.")
 		}
 		b.RecoveryFeePercentage = v

@@ -142,8 +142,12 @@ func Get(ctx context.Context, q store.Querier, id string) (*Project, error) {
 // the clock under the same lock as the change, so a concurrent advance is
 // seen either wholly before or wholly after.
 func Now(ctx context.Context, q store.Querier, id string) (time.Time, error) {
+	lock := ""
+	if _, ok := q.(*store.Tx); ok {
+		lock = q.Dialect().ForShare()
+	}
 	var clock sql.NullInt64
-	err := q.QueryRow(ctx, `SELECT clock_now FROM projects WHERE id = ?`, id).Scan(&clock)
+	err := q.QueryRow(ctx, `SELECT clock_now FROM projects WHERE id = ?`+lock, id).Scan(&clock)
 	if errors.Is(err, sql.ErrNoRows) {
 		return time.Time{}, errs.NotFound("project", id)
 	}

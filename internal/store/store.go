@@ -11,6 +11,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"net/url"
 	"runtime"
 	"strings"
 	"sync"
@@ -81,12 +82,15 @@ func Open(ctx context.Context, url string) (*DB, error) {
 	}
 }
 
-func openSQLite(ctx context.Context, path, url string) (*DB, error) {
+func openSQLite(ctx context.Context, path, dbURL string) (*DB, error) {
 	if path == "" || strings.Contains(path, ":memory:") {
 		return nil, errors.New("store: sqlite needs a file path (in-memory databases cannot be shared between the read and write pools)")
 	}
 	// busy_timeout first, so the pragmas after it wait instead of failing.
-	base := "file:" + path + "?_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)"
+	// The path goes into a file: URI, where # and ? would start a fragment
+	// or the query; escape it as a URI path.
+	fileURI := (&url.URL{Scheme: "file", Opaque: (&url.URL{Path: path}).EscapedPath()}).String()
+	base := fileURI + "?_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)"
 	write, err := sql.Open("sqlite", base+"&_pragma=journal_mode(WAL)&_txlock=immediate")
 	if err != nil {
 		return nil, err
@@ -107,7 +111,7 @@ func openSQLite(ctx context.Context, path, url string) (*DB, error) {
 	read.SetMaxOpenConns(readers)
 	read.SetMaxIdleConns(readers)
 	read.SetConnMaxLifetime(0)
-	return &DB{dialect: SQLite, read: read, write: write, url: url}, nil
+	return &DB{dialect: SQLite, read: read, write: write, url: dbURL}, nil
 }
 
 func openPostgres(ctx context.Context, url string) (*DB, error) {

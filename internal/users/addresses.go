@@ -162,8 +162,12 @@ func nullString(s sql.NullString) *string {
 	return &s.String
 }
 
-// GetAddress reads an address; it is found only under the user who owns it.
+// GetAddress reads an address; it is found only under the user who owns it,
+// and only while that user exists: a deleted user's addresses are gone too.
 func GetAddress(ctx context.Context, q store.Querier, project, userID, id string) (*Address, error) {
+	if _, err := Get(ctx, q, project, userID); err != nil {
+		return nil, err
+	}
 	a, err := scanAddress(q.QueryRow(ctx, `SELECT `+addressColumns+` FROM user_addresses
 		WHERE id = ? AND user_id = ? AND project_id = ? AND deleted_at IS NULL`, id, userID, project))
 	if errors.Is(err, sql.ErrNoRows) {
@@ -207,9 +211,6 @@ func ListAddresses(ctx context.Context, q store.Querier, project, userID string,
 
 // DeleteAddress removes an address from its user.
 func DeleteAddress(ctx context.Context, tx *store.Tx, project, userID, id string, now time.Time) (*Address, error) {
-	if _, err := Get(ctx, tx, project, userID); err != nil {
-		return nil, err
-	}
 	a, err := GetAddress(ctx, tx, project, userID, id)
 	if err != nil {
 		return nil, err

@@ -1,0 +1,139 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+
+	cgbench "cellgate/internal/bench"
+)
+
+const benchUsage = `usage:
+  cellgate bench http [--duration 10s] [--warmup 2s] [--concurrency 32] [--users 1000] [--database sqlite:PATH|postgres://...] [--cpuprofile FILE] [--rounds 1] [--only get-api,...] [--wal-autocheckpoint N]
+  cellgate bench bare [--addr 127.0.0.1:8081] [--database sqlite:PATH|postgres://...]
+  cellgate bench seed --url URL --project ID [--key KEY] [--users 1000]`
+
+// bench measures the API against a bare net/http handler (see BENCHMARKS.md).
+func bench(ctx context.Context, args []string, stdout io.Writer) error {
+	if len(args) == 0 {
+		return errors.New(benchUsage)
+	}
+	switch args[0] {
+	case "http":
+		return benchHTTP(ctx, args[1:], stdout)
+	case "bare":
+		return benchBare(ctx, args[1:], stdout)
+	case "seed":
+		return benchSeed(ctx, args[1:], stdout)
+	}
+	return fmt.Errorf("bench: unknown subcommand %q\n%s", args[0], benchUsage)
+}
+
+// benchHTTP runs the four scenarios in this process and prints the table.
+func benchHTTP(ctx context.Context, args []string, stdout io.Writer) error {
+	fs := flag.NewFlagSet("bench http", flag.ContinueOnError)
+	duration := fs.Duration("duration", 10*time.Second, "measured time per scenario")
+	warmup := fs.Duration("warmup", 2*time.Second, "unmeasured warm-up per scenario")
+	concurrency := fs.Int("concurrency", 32, "concurrent keep-alive clients")
+	users := fs.Int("users", 1000, "users seeded per target for GET")
+	db := fs.String("database", "", "sqlite:PATH (PATH and PATH.bare must not exist) or postgres://...; default: fresh SQLite files in a temp dir")
+	rounds := fs.Int("rounds", 1, "repeat the scenarios; the report adds the medians")
+	only := fs.String("only", "", "comma-separated scenarios to run (get-api,get-bare,post-api,post-bare); default all")
+	cpuprofile := fs.String("cpuprofile", "", "write a CPU profile per scenario, named FILE with the scenario before the extension")
+	walAuto := fs.Int("wal-autocheckpoint", -1, "EXPERIMENT: set SQLite wal_autocheckpoint (pages, 0 = off) on both writers; -1 keeps the shipped default")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	var walPages *int
+	if *walAuto >= 0 {
+		walPages = walAuto
+	}
+	if *concurrency < 1 || *duration <= 0 || *warmup < 0 {
+		return errors.New("bench http: --concurrency must be ≥ 1, --duration > 0 and --warmup ≥ 0")
+	}
+	ctx, stop := signal.NotifyContext(ctx, syscall.SIGINT, syscall.SIGTERM)
+	defer stop()
+	rep, err := cgbench.Run(ctx, cgbench.Options{
+		Database: *db, Users: *users, CPUProfile: *cpuprofile, Progress: os.Stderr, Only: onlyList(*only), WALAutocheckpoint: walPages, Rounds: *rounds,
+		Load: cgbench.Load{Concurrency: *concurrency, Warmup: *warmup, Duration: *duration},
+	})
+	if rep != nil {
+		rep.Print(stdout)
+	}
+	return err
+}
+
+func onlyList(s string) []string {
+	if s == "" {
+		return nil
+	}
+	return strings.Split(s, ",")
+}
+
+// benchBare serves the bare handler alone, for an external load generator.
+func benchBare(ctx context.Context, args []string, stdout io.Writer) error {
+	fs := flag.NewFlagSet("bench bare", flag.ContinueOnError)
+	addr := fs.String("addr", "127.0.0.1:8081", "address to listen on")
+	db := fs.String("database", "", "sqlite:PATH or postgres://...; default: a fresh SQLite file in a temp dir")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *db == "" {
+		dir, err := os.MkdirTemp("", "cellgate-bare-")
+		if err != nil {
+			return err
+		}
+		defer os.RemoveAll(dir)
+		*db = "sqlite:" + filepath.Join(dir, "bare.db")
+	}
+	ctx, stop := signal.NotifyContext(ctx, syscall.SIGINT, syscall.SIGTERM)
+	defer stop()
+	t, err := cgbench.StartBare(ctx, *db, 0)
+	if err != nil {
+		return err
+	}
+	defer t.Close()
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		return err
+	}
+	srv := cgbench.NewHTTPServer(t.Handler)
+	go func() { _ = srv.Serve(ln) }()
+	fmt.Fprintf(stdout, "{\"url\":\"http://%s\",\"project\":%q}\n", ln.Addr(), t.Project)
+	<-ctx.Done()
+	return srv.Close()
+}
+
+// benchSeed creates users over HTTP and prints their ids, one per line.
+func benchSeed(ctx context.Context, args []string, stdout io.Writer) error {
+	fs := flag.NewFlagSet("bench seed", flag.ContinueOnError)
+	url := fs.String("url", "", "base URL of the server")
+	project := fs.String("project", "", "project id")
+	key := fs.String("key", "", "API key (the bare handler ignores it)")
+	users := fs.Int("users", 1000, "how many users to create")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *url == "" || *project == "" {
+		return errors.New("bench seed: --url and --project are required")
+	}
+	ids, err := cgbench.SeedHTTP(ctx, *url, *project, *key, *users)
+	if err != nil {
+		return err
+	}
+	for _, id := range ids {
+		if _, err := fmt.Fprintln(stdout, id); err != nil {
+			return err
+		}
+	}
+	return nil
+}

@@ -1,0 +1,117 @@
+package api
+
+import (
+	"net/http"
+	"time"
+
+	"cellgate/internal/errs"
+	"cellgate/internal/optional"
+	"cellgate/internal/projects"
+	"cellgate/internal/store"
+)
+
+// testClock is the API representation of a test project's clock.
+type testClock struct {
+	Object string    `json:"object"`
+	Now    time.Time `json:"now"`
+}
+
+func (s *Server) getClock(rq *request) (any, error) {
+	if _, err := parseQuery(rq.Request); err != nil {
+		return nil, err
+	}
+	p, err := projects.Get(rq.ctx, s.db, rq.project)
+	if err != nil {
+		return nil, err
+	}
+	if !p.IsTest() {
+		return nil, errs.PermissionDenied("liveProjectClock", "Project %q is a live project: it runs on the wall clock.", p.ID)
+	}
+	now, err := projects.Now(rq.ctx, s.db, rq.project)
+	if err != nil {
+		return nil, err
+	}
+	return &testClock{Object: "testClock", Now: now}, nil
+}
+
+// advanceInput is the body of POST .../clock/advance: exactly one of to
+// (an RFC 3339 time) or by (a Go duration such as "36h").
+type advanceInput struct {
+	To optional.Value[time.Time] `json:"to"`
+	By optional.Value[string]    `json:"by"`
+}
+
+// MaxAdvance bounds one advance, so a typo cannot start decades of work.
+const MaxAdvance = 5 * 366 * 24 * time.Hour
+
+// advanceClock runs every timer due up to the target before it answers.
+// It manages its own transactions, one per batch of timers, so it does not
+// use the write wrapper; its Idempotency-Key response is stored after the
+// advance completes.
+func (s *Server) advanceClock(w http.ResponseWriter, r *http.Request) {
+	err := func() error {
+		rq, err := s.authenticate(r)
+		if err != nil {
+			return err
+		}
+		idem, err := newIdempotency(rq)
+		if err != nil {
+			return err
+		}
+		if idem != nil {
+			if done, err := idem.replay(rq.ctx, w, s.db); done || err != nil {
+				return err
+			}
+		}
+		var in advanceInput
+		if err := rq.decode(&in); err != nil {
+			return err
+		}
+		if in.To.Set == in.By.Set || in.To.Null || in.By.Null {
+			return errs.Invalid("clockAdvanceInvalid", "Give exactly one of to (an RFC 3339 time) or by (a duration such as \"36h\").")
+		}
+		now, err := projects.Now(rq.ctx, s.db, rq.project)
+		if err != nil {
+			return err
+		}
+		target := in.To.Value
+		if in.By.Set {
+			d, err := time.ParseDuration(in.By.Value)
+			if err != nil || d < 0 {
+				return errs.Invalid("clockAdvanceInvalid", "by must be a non-negative Go duration such as \"36h\" or \"90m\"; got %q.", in.By.Value)
+			}
+			target = now.Add(d)
+		}
+		if target.Sub(now) > MaxAdvance {
+			return errs.Invalid("clockAdvanceInvalid", "One advance may move the clock at most %s.", MaxAdvance)
+		}
+		if _, err := s.platform.Timeline.Advance(rq.ctx, rq.project, target.UTC()); err != nil {
+			return err
+		}
+		clock, err := s.getClock(rq)
+		if err != nil {
+			return err
+		}
+		body, err := jsonBytes(clock)
+		if err != nil {
+			return err
+		}
+		if idem != nil {
+			err := s.db.InTx(rq.ctx, func(tx *store.Tx) error { return idem.save(rq.ctx, tx, http.StatusOK, body) })
+			if store.IsUniqueViolation(err) {
+				// The same request ran at the same moment and stored its
+				// answer first: answer as its retry would.
+				_, err = idem.replay(rq.ctx, w, s.db)
+				return err
+			}
+			if err != nil {
+				return err
+			}
+		}
+		writeRaw(w, http.StatusOK, body)
+		return nil
+	}()
+	if err != nil {
+		writeError(w, r, s.log, err)
+	}
+}

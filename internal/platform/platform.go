@@ -1,0 +1,39 @@
+// Package platform wires the domain services that need each other: the
+// lifecycle, its carriers and the timeline that runs scheduled work. The
+// API server and the command line build one Platform each.
+package platform
+
+import (
+	"log/slog"
+
+	"cellgate/internal/network"
+	"cellgate/internal/store"
+	"cellgate/internal/subscriptions"
+	"cellgate/internal/timeline"
+)
+
+// Platform holds the wired services.
+type Platform struct {
+	DB            *store.DB
+	Carriers      network.Registry
+	Subscriptions *subscriptions.Service
+	Timeline      *timeline.Runner
+}
+
+// New wires the services on db. carriers nil means the built-in simulator.
+func New(db *store.DB, log *slog.Logger, carriers network.Registry) *Platform {
+	if carriers == nil {
+		carriers = network.Simulated{}
+	}
+	subs := &subscriptions.Service{Carriers: carriers}
+	handlers := timeline.Handlers{}
+	for kind, h := range subs.Handlers() {
+		handlers[kind] = h
+	}
+	return &Platform{
+		DB:            db,
+		Carriers:      carriers,
+		Subscriptions: subs,
+		Timeline:      &timeline.Runner{DB: db, Handlers: handlers, Log: log},
+	}
+}

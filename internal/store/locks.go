@@ -1,0 +1,21 @@
+package store
+
+// ForShare is the suffix that makes a SELECT in a transaction wait for,
+// and then hold off, writers of the row (PostgreSQL). SQLite's single
+// writer serialises transactions already.
+func (d Dialect) ForShare() string {
+	if d == Postgres {
+		return " FOR SHARE"
+	}
+	return ""
+}
+
+// ForNoKeyUpdate locks a row for an update that leaves its key alone, so
+// that inserts elsewhere that only reference the row (foreign keys) are not
+// blocked by it.
+func (d Dialect) ForNoKeyUpdate() string {
+	if d == Postgres {
+		return " FOR NO KEY UPDATE"
+	}
+	return ""
+}

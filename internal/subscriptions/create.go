@@ -1,0 +1,191 @@
+package subscriptions
+
+import (
+	"context"
+	"time"
+
+	"cellgate/internal/catalog"
+	"cellgate/internal/errs"
+	"cellgate/internal/events"
+	"cellgate/internal/ids"
+	"cellgate/internal/metadata"
+	"cellgate/internal/network"
+	"cellgate/internal/optional"
+	"cellgate/internal/projects"
+	"cellgate/internal/sims"
+	"cellgate/internal/store"
+	"cellgate/internal/timeline"
+	"cellgate/internal/users"
+	"cellgate/internal/validate"
+)
+
+// Service runs the lifecycle; it needs the carriers behind the SIMs.
+type Service struct {
+	Carriers network.Registry
+}
+
+// Timer kinds of the lifecycle.
+const (
+	KindActivate  = "subscription.activate"
+	KindPeriodEnd = "subscription.periodEnd"
+)
+
+// Values of the sim field besides a SIM id.
+const (
+	SIMAuto           = "auto"
+	SIMPreferLastUsed = "preferLastUsed"
+)
+
+// CreateInput is the body of POST /subscriptions.
+type CreateInput struct {
+	Plan        string                          `json:"plan"`
+	User        string                          `json:"user"`
+	SIM         string                          `json:"sim"`
+	UserAddress optional.Value[string]          `json:"userAddress"`
+	Metadata    optional.Value[metadata.Update] `json:"metadata"`
+}
+
+// Create starts a subscription: pending until the provider activates it.
+func (s *Service) Create(ctx context.Context, tx *store.Tx, project string, in CreateInput, now time.Time) (*Subscription, error) {
+	for _, f := range []struct{ name, v string }{{"plan", in.Plan}, {"user", in.User}, {"sim", in.SIM}} {
+		if err := validate.Required(f.name, f.v); err != nil {
+			return nil, err
+		}
+	}
+	if err := validate.NotNull("metadata", in.Metadata.Null); err != nil {
+		return nil, err
+	}
+	md, err := metadata.Apply(nil, in.Metadata.Value)
+	if err != nil {
+		return nil, err
+	}
+	plan, err := catalog.GetPlan(ctx, tx, project, in.Plan)
+	if err != nil {
+		return nil, referenced(err, "plan")
+	}
+	if plan.Status != catalog.StatusAvailable {
+		return nil, errs.Invalid("planNotAvailable", "The plan %s is %s; only available plans can be subscribed to.", plan.ID, plan.Status)
+	}
+	user, err := users.Get(ctx, tx, project, in.User)
+	if err != nil {
+		return nil, referenced(err, "user")
+	}
+	addressID, err := checkRequirements(ctx, tx, project, plan, user, in.UserAddress)
+	if err != nil {
+		return nil, err
+	}
+	sim, err := s.chooseSIM(ctx, tx, project, plan, user.ID, in.SIM, now)
+	if err != nil {
+		return nil, err
+	}
+	if err := sims.Claim(ctx, tx, sim, user.ID); err != nil {
+		return nil, err
+	}
+	number, err := sims.AssignNumber(ctx, tx, sim, now)
+	if err != nil {
+		return nil, err
+	}
+	r := &record{ID: ids.New(ids.Subscription), Project: project, PlanID: plan.ID, UserID: user.ID, Status: StatusPending,
+		CreatedAt: now, SIMID: sim.ID, AddressID: addressID, PhoneNumber: number, Metadata: md, plan: plan}
+	if err := insert(ctx, tx, r); err != nil {
+		return nil, err
+	}
+	if err := s.requestActivation(ctx, tx, r, sim, now); err != nil {
+		return nil, err
+	}
+	v, err := view(ctx, tx, r, now)
+	if err != nil {
+		return nil, err
+	}
+	return v, events.Record(ctx, tx, project, "subscription.created", r.ID, v, now)
+}
+
+// requestActivation asks the provider to start the line and schedules the
+// activation for when it confirms.
+func (s *Service) requestActivation(ctx context.Context, tx *store.Tx, r *record, sim *sims.Record, now time.Time) error {
+	carrier, err := s.Carriers.Provider(sim.Provider)
+	if err != nil {
+		return err
+	}
+	readyAt, err := carrier.Activate(ctx, network.LineRequest{Project: r.Project, ICCID: sim.ICCID, PhoneNumber: r.PhoneNumber, Now: now})
+	if err != nil {
+		return err
+	}
+	return timeline.Schedule(ctx, tx, r.Project, KindActivate, r.ID, readyAt)
+}
+
+// referenced turns a missing referenced resource into an invalid request:
+// the URL exists, the body names something that does not.
+func referenced(err error, field string) error {
+	if e, ok := errs.As(err); ok && e.Kind == errs.KindNotFound {
+		return errs.Invalid(field+"NotFound", "%s: %s", field, e.Message)
+	}
+	return err
+}
+
+// checkRequirements enforces the plan's requirements (none, present or
+// verified) and returns the address to record. Addresses and user fields
+// are validated when stored, so "verified" asks no more than "present";
+// docs/lifecycle.md explains.
+func checkRequirements(ctx context.Context, tx *store.Tx, project string, plan *catalog.Plan, user *users.User, address optional.Value[string]) (string, error) {
+	req := plan.Requirements
+	addressID := ""
+	if address.Present() {
+		a, err := users.GetAddress(ctx, tx, project, user.ID, address.Value)
+		if err != nil {
+			return "", errs.Invalid("userAddressNotFound", "userAddress %q is not an address of user %s.", address.Value, user.ID)
+		}
+		addressID = a.ID
+	}
+	if req.Address != catalog.RequirementNone && addressID == "" {
+		return "", errs.Invalid("userAddressRequired", "The plan %s requires an address: pass userAddress, an address of the user.", plan.ID)
+	}
+	if req.UserFullName != catalog.RequirementNone && user.FullName == nil {
+		return "", errs.Invalid("userFullNameRequired", "The plan %s requires the user's full name: set fullName on user %s first.", plan.ID, user.ID)
+	}
+	if req.UserBirthday != catalog.RequirementNone && user.Birthday == nil {
+		return "", errs.Invalid("userBirthdayRequired", "The plan %s requires the user's birthday: set birthday on user %s first.", plan.ID, user.ID)
+	}
+	if req.Device != catalog.RequirementNone {
+		return "", errs.Invalid("deviceRequired", "The plan %s requires a device, and devices are not supported yet.", plan.ID)
+	}
+	return addressID, nil
+}
+
+// chooseSIM resolves the sim field: a new eSIM ("auto"), the user's last
+// SIM ("preferLastUsed"), a test placeholder, or a SIM id.
+func (s *Service) chooseSIM(ctx context.Context, tx *store.Tx, project string, plan *catalog.Plan, userID, sim string, now time.Time) (*sims.Record, error) {
+	switch sim {
+	case SIMAuto:
+		if !plan.HasSIMType(sims.TypeESIM) {
+			return nil, errs.Invalid("simRequired", "The plan %s needs a physical SIM: pass the id of a pSIM instead of \"auto\".", plan.ID)
+		}
+		return sims.ProvisionESIM(ctx, tx, s.Carriers, project, plan.Provider, now)
+	case SIMPreferLastUsed:
+		return s.lastUsedSIM(ctx, tx, project, plan, userID, now)
+	case sims.PlaceholderPSIM, sims.PlaceholderESIM:
+		p, err := projects.Get(ctx, tx, project)
+		if err != nil {
+			return nil, err
+		}
+		if !p.IsTest() {
+			return nil, errs.Invalid("simPlaceholderNotAllowed", "%s is a test placeholder; live projects need a real SIM id.", sim)
+		}
+		typ := sims.TypePSIM
+		if sim == sims.PlaceholderESIM {
+			typ = sims.TypeESIM
+		}
+		if !plan.HasSIMType(typ) {
+			return nil, errs.Invalid("simTypeNotSupported", "The plan %s does not support %s SIMs.", plan.ID, typ)
+		}
+		return sims.CreatePlaceholderSIM(ctx, tx, s.Carriers, project, plan.Provider, sim, now)
+	}
+	r, err := sims.GetRecord(ctx, tx, project, sim)
+	if err != nil {
+		return nil, referenced(err, "sim")
+	}
+	if err := usable(ctx, tx, r, plan, userID); err != nil {
+		return nil, err
+	}
+	return r, nil
+}

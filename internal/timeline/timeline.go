@@ -1,0 +1,143 @@
+// Package timeline runs scheduled domain work: activation, renewal, end,
+// SIM retirement and, later, billing and porting steps. Each piece of work
+// is a durable timer row; running it, making its change and deleting the
+// row happen in one transaction, so a timer runs exactly once even across
+// crashes and replicas.
+//
+// Live projects are driven by the wall clock through Worker. A test
+// project's stored clock moves only through Advance, which runs every timer
+// due up to the target, in due order, each at its own due time.
+package timeline
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"cellgate/internal/ids"
+	"cellgate/internal/store"
+)
+
+// TimerPrefix is the id prefix of timers.
+const TimerPrefix = "tmr"
+
+// Timer is one piece of scheduled work about a subject (a resource id).
+type Timer struct {
+	ID      string
+	Project string
+	DueAt   time.Time
+	Kind    string
+	Subject string
+}
+
+// Handler does the work of one timer inside tx. now is the time the work
+// happens at: the timer's due time on a test clock, the wall clock (at or
+// after the due time) on a live project.
+type Handler func(ctx context.Context, tx *store.Tx, t Timer, now time.Time) error
+
+// Handlers maps a timer kind to its handler.
+type Handlers map[string]Handler
+
+// Schedule adds a timer. Scheduling the same kind, subject and time twice
+// keeps one timer, so retries cannot double the work.
+func Schedule(ctx context.Context, tx *store.Tx, project, kind, subject string, due time.Time) error {
+	_, err := tx.Exec(ctx, `INSERT INTO timeline (id, project_id, due_at, kind, subject) VALUES (?, ?, ?, ?, ?)
+		ON CONFLICT (kind, subject, due_at) DO NOTHING`,
+		ids.New(TimerPrefix), project, store.Micros(due), kind, subject)
+	if err != nil {
+		return fmt.Errorf("timeline: schedule %s for %s: %w", kind, subject, err)
+	}
+	if b, ok := ctx.Value(batchKey{}).(*batch); ok && (b.earliest.IsZero() || due.Before(b.earliest)) {
+		b.earliest = due
+	}
+	return nil
+}
+
+// Cancel removes the pending timers of a kind for a subject.
+func Cancel(ctx context.Context, tx *store.Tx, kind, subject string) error {
+	if _, err := tx.Exec(ctx, `DELETE FROM timeline WHERE subject = ? AND kind = ?`, subject, kind); err != nil {
+		return fmt.Errorf("timeline: cancel %s for %s: %w", kind, subject, err)
+	}
+	return nil
+}
+
+// Pending lists a subject's timers, soonest first (for tests and tools).
+func Pending(ctx context.Context, q store.Querier, subject string) ([]Timer, error) {
+	rows, err := q.Query(ctx, `SELECT id, project_id, due_at, kind, subject FROM timeline WHERE subject = ? ORDER BY due_at, id`, subject)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []Timer
+	for rows.Next() {
+		t, err := scanTimer(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, t)
+	}
+	return out, rows.Err()
+}
+
+func scanTimer(row interface{ Scan(...any) error }) (Timer, error) {
+	var (
+		t   Timer
+		due int64
+	)
+	err := row.Scan(&t.ID, &t.Project, &due, &t.Kind, &t.Subject)
+	t.DueAt = store.Time(due)
+	return t, err
+}
+
+// batch tracks, while a batch of timers runs, the earliest timer scheduled
+// by its handlers: one due before the next timer of the batch ends the batch
+// early, so that due order holds. It also holds the batch's memo.
+type batch struct {
+	earliest time.Time
+	memo     map[string]any
+}
+
+// Memo returns the value stored under key for the current batch of timers,
+// calling load the first time. Handlers use it for reads that no timer work
+// changes (a plan, a user), which many timers of one batch share. Outside a
+// batch it simply calls load.
+func Memo[T any](ctx context.Context, key string, load func() (T, error)) (T, error) {
+	b, ok := ctx.Value(batchKey{}).(*batch)
+	if !ok {
+		return load()
+	}
+	if v, ok := b.memo[key]; ok {
+		return v.(T), nil
+	}
+	v, err := load()
+	if err == nil {
+		if b.memo == nil {
+			b.memo = map[string]any{}
+		}
+		b.memo[key] = v
+	}
+	return v, err
+}
+
+type batchKey struct{}
+
+// run deletes one timer and executes it, inside tx. Deleting first means
+// a handler may cancel its own kind freely, and a timer another runner
+// already took is noticed before any work is done.
+func (h Handlers) run(ctx context.Context, tx *store.Tx, t Timer, now time.Time) error {
+	handler, ok := h[t.Kind]
+	if !ok {
+		return fmt.Errorf("timeline: no handler for timer kind %q", t.Kind)
+	}
+	res, err := tx.Exec(ctx, `DELETE FROM timeline WHERE id = ?`, t.ID)
+	if err != nil {
+		return err
+	}
+	if n, _ := res.RowsAffected(); n != 1 {
+		return fmt.Errorf("timeline: timer %s was already taken", t.ID)
+	}
+	if err := handler(ctx, tx, t, now); err != nil {
+		return fmt.Errorf("timeline: %s for %s: %w", t.Kind, t.Subject, err)
+	}
+	return nil
+}
