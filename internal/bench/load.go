@@ -41,8 +41,12 @@ type Result struct {
 	Errors     int
 	FirstError string
 	Elapsed    time.Duration
-	P50, P90   time.Duration
-	P99, Max   time.Duration
+	// CPU is the CPU time the whole process (servers and load generator)
+	// used in the window: 2×Elapsed means both cores were ours.
+	CPU      time.Duration
+	Load     string // 1-minute load average when the window opened
+	P50, P90 time.Duration
+	P99, Max time.Duration
 }
 
 // RPS is the measured throughput.
@@ -129,6 +133,7 @@ func Drive(ctx context.Context, s Scenario, l Load) Result {
 		})
 	}
 	sleep(ctx, l.Warmup)
+	load, cpu0 := loadAverage(), processCPU()
 	start := time.Now()
 	recording.Store(true)
 	sleep(ctx, l.Duration)
@@ -136,7 +141,9 @@ func Drive(ctx context.Context, s Scenario, l Load) Result {
 	// Requests already started when the window closed are counted, so the
 	// window ends when the last of them has returned.
 	wg.Wait()
-	return summarize(s.Name, workers, time.Since(start))
+	r := summarize(s.Name, workers, time.Since(start))
+	r.CPU, r.Load = processCPU()-cpu0, load
+	return r
 }
 
 func sleep(ctx context.Context, d time.Duration) {

@@ -76,7 +76,9 @@ func median[T float64 | time.Duration](v []T) T {
 	return (s[len(s)/2-1] + s[len(s)/2]) / 2
 }
 
-// Print writes one table per round, the medians when there are several
+// Print writes one table per round (cpu: the process's CPU time over the
+// window, 200% being both cores of a 2-core machine; load: the 1-minute
+// load average as the window opened), the medians when there are several
 // rounds, and the targets.
 func (r *Report) Print(w io.Writer) {
 	fmt.Fprintf(w, "\n%s %s/%s, NumCPU %d, GOMAXPROCS %d, engine %s, concurrency %d, warm-up %s, duration %s, rounds %d\n",
@@ -87,7 +89,7 @@ func (r *Report) Print(w io.Writer) {
 		}
 		fmt.Fprintln(w)
 		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-		fmt.Fprintln(tw, "scenario\trequests\treq/s\tp50\tp90\tp99\tmax\terrors\tapi/bare\t")
+		fmt.Fprintln(tw, "scenario\trequests\treq/s\tp50\tp90\tp99\tmax\terrors\tapi/bare\tcpu\tload\t")
 		for _, res := range results {
 			q := ""
 			if method, who, _ := strings.Cut(res.Scenario, " "); who == "api" {
@@ -95,8 +97,8 @@ func (r *Report) Print(w io.Writer) {
 					q = fmt.Sprintf("%.2f", v)
 				}
 			}
-			fmt.Fprintf(tw, "%s\t%d\t%.0f\t%s\t%s\t%s\t%s\t%d\t%s\t\n", res.Scenario, res.Requests, res.RPS(),
-				ms(res.P50), ms(res.P90), ms(res.P99), ms(res.Max), res.Errors, q)
+			fmt.Fprintf(tw, "%s\t%d\t%.0f\t%s\t%s\t%s\t%s\t%d\t%s\t%.0f%%\t%s\t\n", res.Scenario, res.Requests, res.RPS(),
+				ms(res.P50), ms(res.P90), ms(res.P99), ms(res.Max), res.Errors, q, 100*res.CPU.Seconds()/res.Elapsed.Seconds(), res.Load)
 		}
 		tw.Flush()
 	}

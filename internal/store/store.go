@@ -56,6 +56,8 @@ type DB struct {
 	read    *sql.DB
 	write   *sql.DB
 	url     string
+	// w is SQLite's dedicated write connection; nil on PostgreSQL.
+	w *writer
 
 	rebound sync.Map // query text with ? → text for this dialect
 	stmts   sync.Map // stmtKey → *sql.Stmt (SQLite only)
@@ -95,15 +97,19 @@ func openSQLite(ctx context.Context, path, dbURL string) (*DB, error) {
 	if err != nil {
 		return nil, err
 	}
-	write.SetMaxOpenConns(1)
-	write.SetMaxIdleConns(1)
+	// One connection is the dedicated writer; the second serves tools that
+	// need a pool of their own, such as the migration runner.
+	write.SetMaxOpenConns(2)
+	write.SetMaxIdleConns(2)
 	write.SetConnMaxLifetime(0)
-	if err := write.PingContext(ctx); err != nil {
+	w, err := newWriter(ctx, write)
+	if err != nil {
 		write.Close()
 		return nil, fmt.Errorf("store: open sqlite %s: %w", path, err)
 	}
 	read, err := sql.Open("sqlite", base+"&_pragma=query_only(1)")
 	if err != nil {
+		w.close()
 		write.Close()
 		return nil, err
 	}
@@ -111,7 +117,7 @@ func openSQLite(ctx context.Context, path, dbURL string) (*DB, error) {
 	read.SetMaxOpenConns(readers)
 	read.SetMaxIdleConns(readers)
 	read.SetConnMaxLifetime(0)
-	return &DB{dialect: SQLite, read: read, write: write, url: dbURL}, nil
+	return &DB{dialect: SQLite, read: read, write: write, url: dbURL, w: w}, nil
 }
 
 func openPostgres(ctx context.Context, url string) (*DB, error) {
@@ -148,7 +154,11 @@ func (db *DB) Dialect() Dialect { return db.dialect }
 
 // Close closes every connection.
 func (db *DB) Close() error {
-	err := db.read.Close()
+	var err error
+	if db.w != nil {
+		err = db.w.close()
+	}
+	err = errors.Join(err, db.read.Close())
 	if db.write != db.read {
 		err = errors.Join(err, db.write.Close())
 	}
@@ -229,14 +239,10 @@ type Querier interface {
 	QueryRow(ctx context.Context, query string, args ...any) *sql.Row
 }
 
-// Exec runs a statement outside a transaction on the write pool.
+// Exec runs a statement outside a transaction, on the writer.
 func (db *DB) Exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
-	if db.dialect == SQLite {
-		s, err := db.stmt(ctx, db.write, query)
-		if err != nil {
-			return nil, err
-		}
-		return s.ExecContext(ctx, args...)
+	if db.w != nil {
+		return db.w.exec(ctx, query, args...)
 	}
 	return db.write.ExecContext(ctx, db.bind(query), args...)
 }

@@ -11,22 +11,36 @@ import (
 // the events that describe it, happens inside one Tx.
 type Tx struct {
 	db          *DB
-	tx          *sql.Tx
+	tx          *sql.Tx // PostgreSQL
 	afterCommit []func()
-	// unprepared lists SQLite queries this transaction had to prepare for
-	// itself; they are cached once the writer connection is free again.
-	unprepared []string
 }
 
 // InTx runs fn in a write transaction and commits if fn returns nil. On
-// SQLite the transaction starts with BEGIN IMMEDIATE on the single writer
-// connection, so it never has to upgrade a read lock.
-func (db *DB) InTx(ctx context.Context, fn func(tx *Tx) error) (err error) {
+// SQLite the transaction runs on the dedicated writer connection and starts
+// with BEGIN IMMEDIATE, so it never has to upgrade a read lock.
+func (db *DB) InTx(ctx context.Context, fn func(tx *Tx) error) error {
+	tx := &Tx{db: db}
+	var err error
+	if db.w != nil {
+		err = db.w.inTx(ctx, func() error { return fn(tx) })
+	} else {
+		err = db.pgTx(ctx, tx, fn)
+	}
+	if err != nil {
+		return err
+	}
+	for _, f := range tx.afterCommit {
+		f()
+	}
+	return nil
+}
+
+func (db *DB) pgTx(ctx context.Context, tx *Tx, fn func(tx *Tx) error) (err error) {
 	sqlTx, err := db.write.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("store: begin: %w", err)
 	}
-	tx := &Tx{db: db, tx: sqlTx}
+	tx.tx = sqlTx
 	defer func() {
 		if p := recover(); p != nil {
 			_ = sqlTx.Rollback()
@@ -35,18 +49,12 @@ func (db *DB) InTx(ctx context.Context, fn func(tx *Tx) error) (err error) {
 		if err != nil {
 			_ = sqlTx.Rollback()
 		}
-		if len(tx.unprepared) > 0 {
-			go db.cacheWriteStmts(tx.unprepared)
-		}
 	}()
 	if err = fn(tx); err != nil {
 		return err
 	}
 	if err = sqlTx.Commit(); err != nil {
 		return fmt.Errorf("store: commit: %w", err)
-	}
-	for _, f := range tx.afterCommit {
-		f()
 	}
 	return nil
 }
@@ -61,8 +69,8 @@ func (tx *Tx) Dialect() Dialect { return tx.db.dialect }
 
 // Exec runs a statement in the transaction.
 func (tx *Tx) Exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
-	if tx.db.dialect == SQLite {
-		s, err := tx.stmt(ctx, query)
+	if w := tx.db.w; w != nil {
+		s, err := w.stmt(ctx, query)
 		if err != nil {
 			return nil, err
 		}
@@ -73,8 +81,8 @@ func (tx *Tx) Exec(ctx context.Context, query string, args ...any) (sql.Result, 
 
 // Query reads in the transaction.
 func (tx *Tx) Query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
-	if tx.db.dialect == SQLite {
-		s, err := tx.stmt(ctx, query)
+	if w := tx.db.w; w != nil {
+		s, err := w.stmt(ctx, query)
 		if err != nil {
 			return nil, err
 		}
@@ -85,34 +93,15 @@ func (tx *Tx) Query(ctx context.Context, query string, args ...any) (*sql.Rows, 
 
 // QueryRow reads one row in the transaction.
 func (tx *Tx) QueryRow(ctx context.Context, query string, args ...any) *sql.Row {
-	if tx.db.dialect == SQLite {
-		s, err := tx.stmt(ctx, query)
+	if w := tx.db.w; w != nil {
+		s, err := w.stmt(ctx, query)
 		if err != nil {
-			return tx.tx.QueryRowContext(ctx, query, args...)
+			// Let the error surface from Scan, as database/sql does.
+			return w.conn.QueryRowContext(ctx, query, args...)
 		}
 		return s.QueryRowContext(ctx, args...)
 	}
 	return tx.tx.QueryRowContext(ctx, tx.db.bind(query), args...)
-}
-
-// stmt returns a statement bound to this transaction. A statement already
-// prepared on the writer connection is reused. Otherwise it is prepared in
-// the transaction: preparing it on the pool would wait for the very
-// connection this transaction holds.
-func (tx *Tx) stmt(ctx context.Context, query string) (*sql.Stmt, error) {
-	if s, ok := tx.db.stmts.Load(stmtKey{tx.db.write, query}); ok {
-		return tx.tx.StmtContext(ctx, s.(*sql.Stmt)), nil
-	}
-	tx.unprepared = append(tx.unprepared, query)
-	return tx.tx.PrepareContext(ctx, query)
-}
-
-// cacheWriteStmts prepares queries on the writer pool for later
-// transactions to reuse.
-func (db *DB) cacheWriteStmts(queries []string) {
-	for _, q := range queries {
-		_, _ = db.stmt(context.Background(), db.write, q)
-	}
 }
 
 // Micros is how cellgate stores a timestamp: Unix microseconds, an integer
