@@ -244,3 +244,22 @@ func tableRows(t *testing.T, db *store.DB, tables ...string) []int {
 	}
 	return out
 }
+
+// TestDeletingAUserEndsTheirSubscriptions: a deleted user keeps no service;
+// the end carries cause userDeleted.
+func TestDeletingAUserEndsTheirSubscriptions(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		w := newWorld(t, db)
+		user := w.user(nil)
+		s := w.activeSub(w.plan(nil), user, "auto")
+		w.Delete(w.P("/users/" + user)).Expect(http.StatusOK)
+		got := w.sub(s.ID)
+		if got.Status != "ended" || got.CancellationDetails["cause"] != "userDeleted" || got.User["status"] != "deleted" {
+			t.Fatalf("after deleting the user = %+v", got)
+		}
+		if sim := w.sim(s.SIM.ID); sim.Status != "inactive" {
+			t.Fatalf("SIM is %s, want inactive", sim.Status)
+		}
+	})
+}

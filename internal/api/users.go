@@ -97,5 +97,9 @@ func (s *Server) deleteUser(rq *request, tx *store.Tx, now time.Time) (any, erro
 	if err := rq.noQuery(); err != nil {
 		return nil, err
 	}
+	// Deleting a user ends their subscriptions first (cause userDeleted).
+	if err := s.platform.Subscriptions.EndForUser(rq.ctx, tx, rq.project, id, now); err != nil {
+		return nil, err
+	}
 	return users.Delete(rq.ctx, tx, rq.project, id, now)
 }

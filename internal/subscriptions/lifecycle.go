@@ -2,6 +2,7 @@ package subscriptions
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"cellgate/internal/errs"
@@ -241,4 +242,35 @@ func (s *Service) handlePeriodEnd(ctx context.Context, tx *store.Tx, t timeline.
 		return events.Record(ctx, tx, r.Project, "subscription.renewed", r.ID, v, now)
 	})
 	return err
+}
+
+// EndForUser ends every subscription of a user who is being deleted, with
+// cause userDeleted: a deleted user keeps no service.
+func (s *Service) EndForUser(ctx context.Context, tx *store.Tx, project, userID string, now time.Time) error {
+	rows, err := tx.Query(ctx, `SELECT id FROM subscriptions WHERE project_id = ? AND user_id = ? AND status <> 'ended' ORDER BY id`, project, userID)
+	if err != nil {
+		return err
+	}
+	var ids []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			rows.Close()
+			return err
+		}
+		ids = append(ids, id)
+	}
+	if err := errors.Join(rows.Err(), rows.Close()); err != nil {
+		return err
+	}
+	for _, id := range ids {
+		r, err := load(ctx, tx, project, id)
+		if err != nil {
+			return err
+		}
+		if _, err := s.end(ctx, tx, r, &Cancellation{Cause: CauseUserDeleted}, now); err != nil {
+			return err
+		}
+	}
+	return nil
 }
