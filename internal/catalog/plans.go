@@ -42,7 +42,7 @@ func CreatePlan(ctx context.Context, tx *store.Tx, project string, in PlanInput,
 		}
 		p.Status = in.Status.Value
 	}
-	md, err := applyMetadata(nil, in)
+	md, err := metadata.ApplyField(nil, in.Metadata)
 	if err != nil {
 		return nil, err
 	}
@@ -54,13 +54,6 @@ func CreatePlan(ctx context.Context, tx *store.Tx, project string, in PlanInput,
 		return nil, fmt.Errorf("catalog: create plan: %w", err)
 	}
 	return p, events.Record(ctx, tx, project, "plan.created", p.ID, p, now)
-}
-
-func applyMetadata(current metadata.Map, in PlanInput) (metadata.Map, error) {
-	if err := validate.NotNull("metadata", in.Metadata.Null); err != nil {
-		return nil, err
-	}
-	return metadata.Apply(current, in.Metadata.Value)
 }
 
 // planValues are the stored columns from name to metadata, in order.
@@ -91,7 +84,7 @@ func UpdatePlan(ctx context.Context, tx *store.Tx, project, id string, in PlanIn
 		}
 		after.Status = in.Status.Value
 	}
-	if after.Metadata, err = applyMetadata(before.Metadata, in); err != nil {
+	if after.Metadata, err = metadata.ApplyField(before.Metadata, in.Metadata); err != nil {
 		return nil, err
 	}
 	if after.Price != before.Price || after.Validity != before.Validity || after.Provider != before.Provider {

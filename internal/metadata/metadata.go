@@ -10,6 +10,7 @@ import (
 	"unicode/utf8"
 
 	"cellgate/internal/errs"
+	"cellgate/internal/optional"
 )
 
 // Limits from the reference.
@@ -119,6 +120,15 @@ func emojiPresentationBMP(r rune) bool {
 		return true
 	}
 	return false
+}
+
+// ApplyField applies the metadata field of a request body: left out
+// changes nothing, null is rejected, a map is merged by Apply.
+func ApplyField(current Map, v optional.Value[Update]) (Map, error) {
+	if v.Null {
+		return nil, errs.Invalid("fieldNotNullable", "metadata must not be null; send {} or leave it out to change nothing.")
+	}
+	return Apply(current, v.Value)
 }
 
 // Marshal is the stored JSON text of m.

@@ -2,7 +2,6 @@ package projects
 
 import (
 	"context"
-	"crypto/rand"
 	"crypto/sha256"
 	"database/sql"
 	"encoding/hex"
@@ -12,6 +11,7 @@ import (
 
 	"cellgate/internal/errs"
 	"cellgate/internal/ids"
+	secrettoken "cellgate/internal/secret"
 	"cellgate/internal/store"
 )
 
@@ -30,7 +30,7 @@ type APIKey struct {
 // as the key (the demo project takes CELLGATE_DEMO_API_KEY this way).
 func NewKey(ctx context.Context, tx *store.Tx, project, name, secret string, now time.Time) (id, key string, err error) {
 	if secret == "" {
-		secret = KeyPrefix + randomToken(32)
+		secret = KeyPrefix + secrettoken.Token(32)
 	} else if len(secret) < 16 {
 		return "", "", errs.Invalid("apiKeyInvalid", "an API key must be at least 16 characters long.")
 	}
@@ -65,22 +65,4 @@ func LookupKey(ctx context.Context, q store.Querier, secret string) (*APIKey, er
 		return nil, fmt.Errorf("projects: look up key: %w", err)
 	}
 	return &k, nil
-}
-
-const tokenAlphabet = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-
-// randomToken returns n random base62 characters (rejection sampling keeps
-// the distribution uniform).
-func randomToken(n int) string {
-	out := make([]byte, 0, n)
-	buf := make([]byte, n*2)
-	for len(out) < n {
-		_, _ = rand.Read(buf)
-		for _, b := range buf {
-			if b < 248 && len(out) < n { // 248 = 4*62
-				out = append(out, tokenAlphabet[b%62])
-			}
-		}
-	}
-	return string(out)
 }

@@ -95,10 +95,7 @@ func Create(ctx context.Context, tx *store.Tx, project string, in CreateInput, n
 			return nil, err
 		}
 	}
-	if err := validate.NotNull("metadata", in.Metadata.Null); err != nil {
-		return nil, err
-	}
-	md, err := metadata.Apply(nil, in.Metadata.Value)
+	md, err := metadata.ApplyField(nil, in.Metadata)
 	if err != nil {
 		return nil, err
 	}

@@ -52,10 +52,7 @@ func (s *Service) Create(ctx context.Context, tx *store.Tx, project string, in C
 			return nil, err
 		}
 	}
-	if err := validate.NotNull("metadata", in.Metadata.Null); err != nil {
-		return nil, err
-	}
-	md, err := metadata.Apply(nil, in.Metadata.Value)
+	md, err := metadata.ApplyField(nil, in.Metadata)
 	if err != nil {
 		return nil, err
 	}

@@ -31,10 +31,7 @@ func (s *Service) Update(ctx context.Context, tx *store.Tx, project, id string, 
 	if err != nil {
 		return nil, err
 	}
-	if err := validate.NotNull("metadata", in.Metadata.Null); err != nil {
-		return nil, err
-	}
-	if r.Metadata, err = metadata.Apply(r.Metadata, in.Metadata.Value); err != nil {
+	if r.Metadata, err = metadata.ApplyField(r.Metadata, in.Metadata); err != nil {
 		return nil, err
 	}
 	return s.commit(ctx, tx, r, now, func(after *Subscription) error {

@@ -66,7 +66,7 @@ func (r *Runner) advanceBatch(ctx context.Context, project string, target time.T
 			return errs.Invalid("clockCannotGoBack", "Time never moves backwards: the clock is at %s, after %s.",
 				current.Format(time.RFC3339), target.Format(time.RFC3339))
 		}
-		timers, err := dueTimers(ctx, tx, `SELECT id, project_id, due_at, kind, subject FROM timeline
+		timers, err := queryTimers(ctx, tx, `SELECT id, project_id, due_at, kind, subject FROM timeline
 			WHERE project_id = ? AND due_at <= ? ORDER BY due_at, id LIMIT ?`, project, store.Micros(target), BatchSize)
 		if err != nil {
 			return err
@@ -97,11 +97,10 @@ func (r *Runner) advanceBatch(ctx context.Context, project string, target time.T
 	return ran, done, err
 }
 
-// dueTimers reads a batch of timers; they are read in full before any runs,
-// since SQLite cannot interleave a reading cursor with writes on the same
-// connection.
-func dueTimers(ctx context.Context, tx *store.Tx, query string, args ...any) ([]Timer, error) {
-	rows, err := tx.Query(ctx, query, args...)
+// queryTimers reads timers in full before any runs, so that no reading
+// cursor stays open while the work writes on the same connection.
+func queryTimers(ctx context.Context, q store.Querier, query string, args ...any) ([]Timer, error) {
+	rows, err := q.Query(ctx, query, args...)
 	if err != nil {
 		return nil, fmt.Errorf("timeline: read due timers: %w", err)
 	}
@@ -134,7 +133,7 @@ func (r *Runner) RunDue(ctx context.Context, now time.Time) (int, error) {
 	var failed []Timer
 	err := r.DB.InTx(ctx, func(tx *store.Tx) error {
 		ran = 0
-		timers, err := dueTimers(ctx, tx, query, store.Micros(now), BatchSize)
+		timers, err := queryTimers(ctx, tx, query, store.Micros(now), BatchSize)
 		if err != nil {
 			return err
 		}

@@ -63,20 +63,7 @@ func Cancel(ctx context.Context, tx *store.Tx, kind, subject string) error {
 
 // Pending lists a subject's timers, soonest first (for tests and tools).
 func Pending(ctx context.Context, q store.Querier, subject string) ([]Timer, error) {
-	rows, err := q.Query(ctx, `SELECT id, project_id, due_at, kind, subject FROM timeline WHERE subject = ? ORDER BY due_at, id`, subject)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []Timer
-	for rows.Next() {
-		t, err := scanTimer(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, t)
-	}
-	return out, rows.Err()
+	return queryTimers(ctx, q, `SELECT id, project_id, due_at, kind, subject FROM timeline WHERE subject = ? ORDER BY due_at, id`, subject)
 }
 
 func scanTimer(row interface{ Scan(...any) error }) (Timer, error) {

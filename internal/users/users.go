@@ -81,7 +81,7 @@ func Create(ctx context.Context, tx *store.Tx, project string, in CreateInput, n
 			return nil, err
 		}
 	}
-	md, err := applyMetadata(nil, in.Metadata)
+	md, err := metadata.ApplyField(nil, in.Metadata)
 	if err != nil {
 		return nil, err
 	}
@@ -105,13 +105,6 @@ func errUserExists(email string) error {
 // emailKey is the form uniqueness and search compare: email addresses are
 // case-insensitive in practice.
 func emailKey(email string) string { return strings.ToLower(email) }
-
-func applyMetadata(current metadata.Map, v optional.Value[metadata.Update]) (metadata.Map, error) {
-	if err := validate.NotNull("metadata", v.Null); err != nil {
-		return nil, err
-	}
-	return metadata.Apply(current, v.Value)
-}
 
 func setNullableFields(u *User, fullName, birthday optional.Value[string], now time.Time) error {
 	if fullName.Set {
@@ -223,7 +216,7 @@ func Update(ctx context.Context, tx *store.Tx, project, id string, in UpdateInpu
 			return nil, err
 		}
 	}
-	if after.Metadata, err = applyMetadata(before.Metadata, in.Metadata); err != nil {
+	if after.Metadata, err = metadata.ApplyField(before.Metadata, in.Metadata); err != nil {
 		return nil, err
 	}
 	_, err = tx.Exec(ctx, `UPDATE users SET email = ?, email_key = ?, email_verified = ?, full_name = ?, birthday = ?, preferred_locale = ?, metadata = ?
