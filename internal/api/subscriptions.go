@@ -80,7 +80,7 @@ func (s *Server) subscriptionAction(act func(rq *request, tx *store.Tx, id strin
 		if err != nil {
 			return nil, err
 		}
-		if _, err := subscriptions.Get(rq.ctx, tx, rq.project, id, now); err != nil {
+		if err := subscriptions.Exists(rq.ctx, tx, rq.project, id); err != nil {
 			return nil, err
 		}
 		if err := rq.noQuery(); err != nil {

@@ -199,3 +199,14 @@ func List(ctx context.Context, q store.Querier, project string, f Filter, p stor
 	}
 	return out, nil
 }
+
+// Exists answers notFound unless the project has the subscription; it is
+// the cheap check that runs before a request body is read.
+func Exists(ctx context.Context, q store.Querier, project, id string) error {
+	var one int
+	err := q.QueryRow(ctx, `SELECT 1 FROM subscriptions WHERE id = ? AND project_id = ?`, id, project).Scan(&one)
+	if errors.Is(err, sql.ErrNoRows) {
+		return errs.NotFound("subscription", id)
+	}
+	return err
+}
