@@ -63,7 +63,7 @@ func benchHTTP(ctx context.Context, args []string, stdout io.Writer) error {
 	ctx, stop := signal.NotifyContext(ctx, syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
 	rep, err := cgbench.Run(ctx, cgbench.Options{
-		Database: *db, Users: *users, CPUProfile: *cpuprofile, Progress: os.Stderr, Only: onlyList(*only), WALAutocheckpoint: walPages, Rounds: *rounds,
+		Database: *db, Users: *users, CPUProfile: *cpuprofile, Progress: os.Stderr, Only: onlyList(*only), WALAutocheckpoint: walPages, Rounds: *rounds, Version: version(),
 		Load: cgbench.Load{Concurrency: *concurrency, Warmup: *warmup, Duration: *duration},
 	})
 	if rep != nil {

@@ -61,7 +61,7 @@ func StartBare(ctx context.Context, dbURL string, n int) (*Target, error) {
 		return nil, err
 	}
 	t.closers = append(t.closers, h.close)
-	t.writer = h.write
+	t.writerExec = func(ctx context.Context, q string) error { _, err := h.write.ExecContext(ctx, q); return err }
 	now := time.Now().UTC().Truncate(time.Second)
 	for i := range n {
 		u, err := h.create(ctx, t.Project, bareCreate{Email: seedEmail(t.Project, i), FullName: ptr(seedName(i))}, now)

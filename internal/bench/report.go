@@ -81,8 +81,8 @@ func median[T float64 | time.Duration](v []T) T {
 // load average as the window opened), the medians when there are several
 // rounds, and the targets.
 func (r *Report) Print(w io.Writer) {
-	fmt.Fprintf(w, "\n%s %s/%s, NumCPU %d, GOMAXPROCS %d, engine %s, concurrency %d, warm-up %s, duration %s, rounds %d\n",
-		runtime.Version(), runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), runtime.GOMAXPROCS(0), r.Engine, r.Load.Concurrency, r.Load.Warmup, r.Load.Duration, len(r.Rounds))
+	fmt.Fprintf(w, "\ncellgate %s, %s %s/%s, NumCPU %d, GOMAXPROCS %d, engine %s, concurrency %d, warm-up %s, duration %s, rounds %d\n",
+		r.Version, runtime.Version(), runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), runtime.GOMAXPROCS(0), r.Engine, r.Load.Concurrency, r.Load.Warmup, r.Load.Duration, len(r.Rounds))
 	for n, results := range r.Rounds {
 		if len(r.Rounds) > 1 {
 			fmt.Fprintf(w, "\nround %d\n", n+1)

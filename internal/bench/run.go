@@ -35,10 +35,12 @@ type Options struct {
 	// the shipped configuration.
 	WALAutocheckpoint *int
 	Progress          io.Writer // one line per step; nil is silent
+	Version           string    // of the binary, for the report header
 }
 
 // Report is one run: the scenarios of every round, in order.
 type Report struct {
+	Version  string
 	Engine   string
 	Load     Load
 	Rounds   [][]Result // per round: GET api, GET bare, POST api, POST bare
@@ -70,7 +72,7 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 		return nil, err
 	}
 	defer cleanup()
-	rep := &Report{Engine: strings.SplitN(apiURL, ":", 2)[0], Load: o.Load}
+	rep := &Report{Engine: strings.SplitN(apiURL, ":", 2)[0], Load: o.Load, Version: o.Version}
 
 	fmt.Fprintf(progress, "seeding %d users per target on %s\n", o.Users, rep.Engine)
 	apiT, err := StartAPI(ctx, apiURL, JSONDiscardLogger(), o.Users)

@@ -7,7 +7,6 @@ package bench
 import (
 	"context"
 	"crypto/rand"
-	"database/sql"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -38,8 +37,10 @@ type Target struct {
 	UserIDs []string // seeded users, read round-robin by GET scenarios
 	URL     string   // base URL once Listen has been called
 
-	writer  *sql.DB // the writing pool, for experiments with its pragmas
-	closers []func() error
+	// writerExec runs a statement on the connection that does the
+	// writes, for experiments with its pragmas.
+	writerExec func(ctx context.Context, query string) error
+	closers    []func() error
 }
 
 // Close stops the listener (if any) and closes the database.
@@ -82,8 +83,7 @@ func NewHTTPServer(h http.Handler) *http.Server {
 // commit that crosses the threshold runs the whole checkpoint, fsyncs
 // included, while holding the only writer.
 func (t *Target) SetWALAutocheckpoint(ctx context.Context, pages int) error {
-	_, err := t.writer.ExecContext(ctx, fmt.Sprintf("PRAGMA wal_autocheckpoint=%d", pages))
-	return err
+	return t.writerExec(ctx, fmt.Sprintf("PRAGMA wal_autocheckpoint=%d", pages))
 }
 
 // JSONDiscardLogger logs like `cellgate serve` does off a terminal (JSON at
@@ -100,7 +100,9 @@ func StartAPI(ctx context.Context, dbURL string, log *slog.Logger, n int) (*Targ
 	if err != nil {
 		return nil, err
 	}
-	t := &Target{Name: "api", Project: newProjectID(), writer: db.WritePool(), closers: []func() error{db.Close}}
+	t := &Target{Name: "api", Project: newProjectID(), closers: []func() error{db.Close}}
+	// db.Exec runs on the store's dedicated writer connection.
+	t.writerExec = func(ctx context.Context, q string) error { _, err := db.Exec(ctx, q); return err }
 	if _, err := db.Migrate(ctx); err != nil {
 		t.Close()
 		return nil, err

@@ -2,8 +2,11 @@ package bench
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -20,43 +23,51 @@ import (
 //
 //	go test -run '^$' -bench WriteSteps ./internal/bench/
 func BenchmarkWriteSteps(b *testing.B) {
-	const insert = `INSERT INTO users (id, project_id, email, email_key, email_verified, full_name, birthday, preferred_locale, status, metadata, created_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 	steps := []struct {
 		name  string
 		setup []string // statements run on the writer first
-		op    func(ctx context.Context, db *store.DB, project, email string) error
+		op    writeOp
 	}{
 		{"1-insert-autocommit", nil, func(ctx context.Context, db *store.DB, project, email string) error {
-			_, err := db.Exec(ctx, insert, ids.New(ids.User), project, email, email, false, "Load User", nil, "en-US", "active", "{}", time.Now().UnixMicro())
+			_, err := db.Exec(ctx, insertUser, userArgs(project, email)...)
 			return err
 		}},
-		{"2-tx-insert", nil, func(ctx context.Context, db *store.DB, project, email string) error {
-			return db.InTx(ctx, func(tx *store.Tx) error {
-				_, err := tx.Exec(ctx, insert, ids.New(ids.User), project, email, email, false, "Load User", nil, "en-US", "active", "{}", time.Now().UnixMicro())
-				return err
-			})
-		}},
-		{"3-tx-clock-insert", nil, func(ctx context.Context, db *store.DB, project, email string) error {
-			return db.InTx(ctx, func(tx *store.Tx) error {
-				if _, err := projects.Now(ctx, tx, project); err != nil {
-					return err
-				}
-				_, err := tx.Exec(ctx, insert, ids.New(ids.User), project, email, email, false, "Load User", nil, "en-US", "active", "{}", time.Now().UnixMicro())
-				return err
-			})
-		}},
+		{"2-tx-insert", nil, rawCreate(false, false, "")},
+		{"3-tx-clock-insert", nil, rawCreate(true, false, "")},
+		{"3a-as-3+event-row", nil, rawCreate(true, true, "")},
+		{"3b-as-3a+enqueue-LIKE-?", nil, rawCreate(true, true, enqueueLike)},
+		{"3c-as-3a+enqueue-instr", nil, rawCreate(true, true, enqueueInstr)},
 		{"4-tx-clock-users.Create+event", nil, createWithEvent},
 		{"5-as-4-without-events_by_type/subject", []string{"DROP INDEX events_by_type", "DROP INDEX events_by_subject"}, createWithEvent},
-		{"6-as-4-wal_autocheckpoint=0", []string{"PRAGMA wal_autocheckpoint=0"}, createWithEvent},
+		{"6-as-4-events-clustered-by-(project_id,id)", clusteredEvents, createWithEvent},
+		{"7-as-4-wal_autocheckpoint=10000", []string{"PRAGMA wal_autocheckpoint=10000"}, createWithEvent},
+		{"8-as-4-wal_autocheckpoint=0", []string{"PRAGMA wal_autocheckpoint=0"}, createWithEvent},
 	}
 	for _, s := range steps {
 		b.Run(s.name, func(b *testing.B) {
 			ctx := context.Background()
-			db, project := writeDB(b)
-			for _, q := range s.setup {
-				if _, err := db.WritePool().ExecContext(ctx, q); err != nil {
+			db, project, path := writeDB(b)
+			execAll(b, db, s.setup...)
+			// WAL frames (4 KiB pages) per op, counted with checkpoints
+			// off: the bytes each commit writes, deterministic where the
+			// timings are not.
+			const probe = 200
+			execAll(b, db, "PRAGMA wal_checkpoint(TRUNCATE)", "PRAGMA wal_autocheckpoint=0")
+			for i := range probe {
+				if err := s.op(ctx, db, project, fmt.Sprintf("probe-%d@example.com", i)); err != nil {
 					b.Fatal(err)
+				}
+			}
+			st, err := os.Stat(path + "-wal")
+			if err != nil {
+				b.Fatal(err)
+			}
+			frames := float64(st.Size()-32) / (4096 + 24) / probe
+			// Back to the default, then to what the step sets.
+			execAll(b, db, "PRAGMA wal_checkpoint(TRUNCATE)", "PRAGMA wal_autocheckpoint=1000")
+			for _, q := range s.setup {
+				if strings.HasPrefix(q, "PRAGMA") {
+					execAll(b, db, q)
 				}
 			}
 			i := 0
@@ -66,6 +77,80 @@ func BenchmarkWriteSteps(b *testing.B) {
 				}
 				i++
 			}
+			b.ReportMetric(frames, "walframes/op")
+		})
+	}
+}
+
+// clusteredEvents rebuilds events as a WITHOUT ROWID table keyed by
+// (project_id, id): the key autoindex and events_by_project disappear.
+var clusteredEvents = []string{
+	"DROP TABLE events",
+	`CREATE TABLE events (id TEXT NOT NULL, project_id TEXT NOT NULL REFERENCES projects (id), type TEXT NOT NULL,
+		subject TEXT NOT NULL, data TEXT NOT NULL, previous_data TEXT, actor TEXT NOT NULL, time BIGINT NOT NULL,
+		PRIMARY KEY (project_id, id)) WITHOUT ROWID`,
+	"CREATE INDEX events_by_type ON events (project_id, type, id)",
+	"CREATE INDEX events_by_subject ON events (project_id, subject, id)",
+}
+
+func execAll(b *testing.B, db *store.DB, queries ...string) {
+	for _, q := range queries {
+		// db.Exec runs on the store's writer connection, where the
+		// pragmas must land.
+		if _, err := db.Exec(context.Background(), q); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+type writeOp func(ctx context.Context, db *store.DB, project, email string) error
+
+const insertUser = `INSERT INTO users (id, project_id, email, email_key, email_verified, full_name, birthday, preferred_locale, status, metadata, created_at)
+	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+
+func userArgs(project, email string) []any {
+	return []any{ids.New(ids.User), project, email, email, false, "Load User", nil, "en-US", "active", "{}", time.Now().UnixMicro()}
+}
+
+// The webhook outbox insert as events.enqueueDeliveries writes it (LIKE
+// with a bound pattern) and as it could be written (instr): SQLite
+// re-prepares a statement whose bound LIKE pattern changes on every
+// execution, since the pattern may change the plan.
+const (
+	enqueueLike = `INSERT INTO webhook_deliveries (endpoint_id, id, project_id, event_id, status, attempts, next_attempt_at, created_at, updated_at)
+		SELECT id, ?, project_id, ?, 'pending', 0, CAST(? AS BIGINT), CAST(? AS BIGINT), CAST(? AS BIGINT) FROM webhook_endpoints
+		WHERE project_id = ? AND status = 'enabled' AND (event_match = '*' OR event_match LIKE ?)`
+	enqueueInstr = `INSERT INTO webhook_deliveries (endpoint_id, id, project_id, event_id, status, attempts, next_attempt_at, created_at, updated_at)
+		SELECT id, ?, project_id, ?, 'pending', 0, CAST(? AS BIGINT), CAST(? AS BIGINT), CAST(? AS BIGINT) FROM webhook_endpoints
+		WHERE project_id = ? AND status = 'enabled' AND (event_match = '*' OR instr(event_match, ?) > 0)`
+)
+
+// rawCreate writes a user, and optionally the clock read, an event row and
+// the outbox insert, in one transaction with hand-written SQL.
+func rawCreate(clock, event bool, enqueue string) writeOp {
+	return func(ctx context.Context, db *store.DB, project, email string) error {
+		return db.InTx(ctx, func(tx *store.Tx) error {
+			if clock {
+				if _, err := projects.Now(ctx, tx, project); err != nil {
+					return err
+				}
+			}
+			args := userArgs(project, email)
+			if _, err := tx.Exec(ctx, insertUser, args...); err != nil || !event {
+				return err
+			}
+			evt, now := ids.New(ids.Event), time.Now().UnixMicro()
+			data, _ := json.Marshal(map[string]any{"object": "user", "id": args[0], "email": email})
+			if _, err := tx.Exec(ctx, `INSERT INTO events (id, project_id, type, subject, data, previous_data, actor, time) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+				evt, project, "com.gigs.user.created", args[0], string(data), nil, `{"type":"apiKey"}`, now); err != nil || enqueue == "" {
+				return err
+			}
+			pattern := "% com.gigs.user.created %"
+			if enqueue == enqueueInstr {
+				pattern = " com.gigs.user.created "
+			}
+			_, err := tx.Exec(ctx, enqueue, "msg_"+evt[4:], evt, now, now, now, project, pattern)
+			return err
 		})
 	}
 }
@@ -82,9 +167,10 @@ func createWithEvent(ctx context.Context, db *store.DB, project, email string) e
 }
 
 // writeDB is a fresh migrated SQLite database with one live project.
-func writeDB(b *testing.B) (*store.DB, string) {
+func writeDB(b *testing.B) (db *store.DB, project, path string) {
 	ctx := context.Background()
-	db, err := store.Open(ctx, "sqlite:"+filepath.Join(b.TempDir(), "w.db"))
+	path = filepath.Join(b.TempDir(), "w.db")
+	db, err := store.Open(ctx, "sqlite:"+path)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -92,7 +178,7 @@ func writeDB(b *testing.B) (*store.DB, string) {
 	if _, err := db.Migrate(ctx); err != nil {
 		b.Fatal(err)
 	}
-	project := newProjectID()
+	project = newProjectID()
 	err = db.InTx(ctx, func(tx *store.Tx) error {
 		_, err := projects.Create(ctx, tx, projects.CreateInput{ID: project, Type: projects.TypeLive}, time.Now())
 		return err
@@ -100,5 +186,5 @@ func writeDB(b *testing.B) (*store.DB, string) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	return db, project
+	return db, project, path
 }

@@ -154,11 +154,16 @@ func (db *DB) Dialect() Dialect { return db.dialect }
 
 // Close closes every connection.
 func (db *DB) Close() error {
-	var err error
+	// Readers go first: a reader's open statement would hold back the
+	// writer's final checkpoint.
+	db.stmts.Range(func(_, s any) bool {
+		s.(*sql.Stmt).Close()
+		return true
+	})
+	err := db.read.Close()
 	if db.w != nil {
-		err = db.w.close()
+		err = errors.Join(err, db.w.close())
 	}
-	err = errors.Join(err, db.read.Close())
 	if db.write != db.read {
 		err = errors.Join(err, db.write.Close())
 	}
