@@ -31,6 +31,8 @@ func serve(ctx context.Context, args []string, stdout io.Writer) error {
 	publicURL := fs.String("public-url", os.Getenv("CELLGATE_PUBLIC_URL"), "public base URL of this server, used as the event source (env CELLGATE_PUBLIC_URL)")
 	logLevel := fs.String("log-level", "info", "debug, info, warn or error")
 	pollInterval := fs.Duration("poll-interval", time.Second, "how often the worker looks for due scheduled work of live projects")
+	allowPrivate := fs.Bool("webhooks-allow-private", false, "let webhook endpoints reach private, loopback and link-local addresses")
+	webhookTimeout := fs.Duration("webhooks-timeout", 15*time.Second, "how long one webhook attempt may take; an attempt cut short by a crash is sent again after 3x this plus 5s")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -69,6 +71,10 @@ func serve(ctx context.Context, args []string, stdout io.Writer) error {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	plat := platform.New(db, log, nil)
+	plat.Webhooks.Config.AllowPrivate = *allowPrivate
+	plat.Webhooks.Config.Timeout = *webhookTimeout
+	plat.Webhooks.Config.Source = strings.TrimRight(*publicURL, "/")
+	plat.Webhooks.Registerer = reg
 	srv := api.New(api.Config{DB: db, Logger: log, Registry: reg, Version: version(), PublicURL: strings.TrimRight(*publicURL, "/"), Platform: plat})
 	// Live projects' scheduled work runs against the wall clock here; with
 	// PostgreSQL every replica runs a worker and each timer runs once.
@@ -76,7 +82,11 @@ func serve(ctx context.Context, args []string, stdout io.Writer) error {
 	workerDone := make(chan struct{})
 	go func() {
 		defer close(workerDone)
+		// Webhook deliveries run beside the timeline and stop with it.
+		hooksDone := make(chan struct{})
+		go func() { defer close(hooksDone); plat.Webhooks.Run(workerCtx) }()
 		plat.Timeline.Work(workerCtx, *pollInterval)
+		<-hooksDone
 	}()
 	// On every way out, the worker stops before the database closes.
 	defer func() { stopWorker(); <-workerDone }()

@@ -138,6 +138,8 @@ func (s *Server) routes() {
 	s.read("GET /projects/{project}/events", s.listEvents)
 	s.read("GET /projects/{project}/events/{event}", s.getEvent)
 
+	s.webhookRoutes()
+
 	s.mux.HandleFunc("/", s.notFound)
 }
 

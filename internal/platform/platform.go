@@ -10,6 +10,7 @@ import (
 	"cellgate/internal/store"
 	"cellgate/internal/subscriptions"
 	"cellgate/internal/timeline"
+	"cellgate/internal/webhooks"
 )
 
 // Platform holds the wired services.
@@ -18,6 +19,9 @@ type Platform struct {
 	Carriers      network.Registry
 	Subscriptions *subscriptions.Service
 	Timeline      *timeline.Runner
+	// Webhooks sends the event log to the projects' endpoints; set its
+	// Config before running it.
+	Webhooks *webhooks.Worker
 }
 
 // New wires the services on db. carriers nil means the built-in simulator.
@@ -35,5 +39,6 @@ func New(db *store.DB, log *slog.Logger, carriers network.Registry) *Platform {
 		Carriers:      carriers,
 		Subscriptions: subs,
 		Timeline:      &timeline.Runner{DB: db, Handlers: handlers, Log: log},
+		Webhooks:      &webhooks.Worker{DB: db, Log: log},
 	}
 }
