@@ -112,10 +112,10 @@ func userArgs(project, email string) []any {
 	return []any{ids.New(ids.User), project, email, email, false, "Load User", nil, "en-US", "active", "{}", time.Now().UnixMicro()}
 }
 
-// The webhook outbox insert as events.enqueueDeliveries writes it (LIKE
-// with a bound pattern) and as it could be written (instr): SQLite
-// re-prepares a statement whose bound LIKE pattern changes on every
-// execution, since the pattern may change the plan.
+// The webhook outbox insert as first written (LIKE with a bound pattern)
+// and as events.enqueueDeliveries writes it now (instr): SQLite re-prepares
+// a statement whose bound LIKE pattern changes on every execution, since
+// the pattern may change the plan.
 const (
 	enqueueLike = `INSERT INTO webhook_deliveries (endpoint_id, id, project_id, event_id, status, attempts, next_attempt_at, created_at, updated_at)
 		SELECT id, ?, project_id, ?, 'pending', 0, CAST(? AS BIGINT), CAST(? AS BIGINT), CAST(? AS BIGINT) FROM webhook_endpoints
