@@ -91,6 +91,20 @@ func PostScenario(t *Target) Scenario {
 	}
 }
 
+// SubscribeScenario creates subscriptions (sim "auto": a new eSIM each) on
+// the API target's plan for its seeded users, round-robin. The bare handler
+// has no counterpart: this measures the lifecycle's create path alone.
+func SubscribeScenario(t *Target) Scenario {
+	path := "/projects/" + t.Project + "/subscriptions"
+	return Scenario{
+		Name: "SUBSCRIBE " + t.Name, Target: t, Method: http.MethodPost, Want: http.StatusCreated,
+		Next: func(w, i int) (string, []byte) {
+			user := t.UserIDs[(w*len(t.UserIDs)/64+i)%len(t.UserIDs)]
+			return path, []byte(`{"plan":"` + t.PlanID + `","user":"` + user + `","sim":"auto"}`)
+		},
+	}
+}
+
 type worker struct {
 	lat      []time.Duration
 	errors   int

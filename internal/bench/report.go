@@ -128,6 +128,11 @@ func (r *Report) Print(w io.Writer) {
 			}
 		}
 	}
+	for _, m := range meds {
+		if m.Scenario == "SUBSCRIBE api" {
+			fmt.Fprintf(w, "target SUBSCRIBE api ≥ %.0f req/s: %.0f %s\n", TargetSubscribeRPS, m.RPS, verdict(m.RPS >= TargetSubscribeRPS))
+		}
+	}
 	for n, results := range r.Rounds {
 		for _, res := range results {
 			if res.Errors > 0 {

@@ -50,11 +50,13 @@ type Report struct {
 
 // Targets of the issue, for the summary line.
 const (
-	TargetGetRPS     = 25000
-	TargetGetRatio   = 0.6
-	TargetPostRPS    = 8000
-	TargetPostRatio  = 0.5
-	defaultTempUsers = 1000
+	TargetGetRPS    = 25000
+	TargetGetRatio  = 0.6
+	TargetPostRPS   = 8000
+	TargetPostRatio = 0.5
+	// TargetSubscribeRPS is issue 3's create-subscription target.
+	TargetSubscribeRPS = 2000.0
+	defaultTempUsers   = 1000
 )
 
 // Run starts the API and the bare handler on fresh databases, drives GET
@@ -103,7 +105,7 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	rounds := max(o.Rounds, 1)
 	for round := 1; round <= rounds; round++ {
 		var results []Result
-		for _, s := range []Scenario{GetScenario(apiT), GetScenario(bareT), PostScenario(apiT), PostScenario(bareT)} {
+		for _, s := range []Scenario{GetScenario(apiT), GetScenario(bareT), PostScenario(apiT), PostScenario(bareT), SubscribeScenario(apiT)} {
 			if len(o.Only) > 0 && !slices.Contains(o.Only, slug(s.Name)) {
 				continue
 			}

@@ -8,6 +8,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -21,6 +22,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
 	"cellgate/internal/api"
+	"cellgate/internal/catalog"
 	"cellgate/internal/optional"
 	"cellgate/internal/projects"
 	"cellgate/internal/store"
@@ -35,6 +37,7 @@ type Target struct {
 	Project string
 	Key     string   // Bearer token; the bare handler ignores it
 	UserIDs []string // seeded users, read round-robin by GET scenarios
+	PlanID  string   // an eSIM plan of the API target, for SUBSCRIBE
 	URL     string   // base URL once Listen has been called
 
 	// writerExec runs a statement on the connection that does the
@@ -112,7 +115,17 @@ func StartAPI(ctx context.Context, dbURL string, log *slog.Logger, n int) (*Targ
 		if _, err := projects.Create(ctx, tx, projects.CreateInput{ID: t.Project, Type: projects.TypeLive}, now); err != nil {
 			return err
 		}
-		_, t.Key, err = projects.NewKey(ctx, tx, t.Project, "bench", "", now)
+		if _, t.Key, err = projects.NewKey(ctx, tx, t.Project, "bench", "", now); err != nil {
+			return err
+		}
+		var plan catalog.PlanInput
+		if err := json.Unmarshal([]byte(benchPlan), &plan); err != nil {
+			return err
+		}
+		p, err := catalog.CreatePlan(ctx, tx, t.Project, plan, now)
+		if err == nil {
+			t.PlanID = p.ID
+		}
 		return err
 	})
 	if err != nil {
@@ -146,6 +159,12 @@ func StartAPI(ctx context.Context, dbURL string, log *slog.Logger, n int) (*Targ
 	t.Handler = srv.Handler()
 	return t, nil
 }
+
+// benchPlan is the plan SUBSCRIBE subscribes to: a monthly eSIM plan.
+const benchPlan = `{"name": "Bench Monthly", "provider": "test", "simTypes": ["eSIM"],
+	"price": {"amount": 1000, "currency": "USD"},
+	"allowances": {"dataBytes": 10000000000, "voiceSeconds": null, "smsMessages": null},
+	"validity": {"value": 1, "unit": "month", "type": "recurring"}}`
 
 // ensureSchema migrates dbURL and creates project id in it, so the bare
 // handler writes into the same table, with the same indexes, constraints

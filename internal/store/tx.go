@@ -67,9 +67,15 @@ func (tx *Tx) AfterCommit(f func()) { tx.afterCommit = append(tx.afterCommit, f)
 // Dialect reports the engine.
 func (tx *Tx) Dialect() Dialect { return tx.db.dialect }
 
+// On SQLite, statements inside a transaction ignore cancellation: the
+// driver would interrupt them, and SQLite rolls back the whole transaction
+// on an interrupted write, which would take the other transactions of its
+// commit group with it. Statements are short; the transaction ends soon.
+
 // Exec runs a statement in the transaction.
 func (tx *Tx) Exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
 	if w := tx.db.w; w != nil {
+		ctx = context.WithoutCancel(ctx)
 		s, err := w.stmt(ctx, query)
 		if err != nil {
 			return nil, err
@@ -82,6 +88,7 @@ func (tx *Tx) Exec(ctx context.Context, query string, args ...any) (sql.Result, 
 // Query reads in the transaction.
 func (tx *Tx) Query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
 	if w := tx.db.w; w != nil {
+		ctx = context.WithoutCancel(ctx)
 		s, err := w.stmt(ctx, query)
 		if err != nil {
 			return nil, err
@@ -94,6 +101,7 @@ func (tx *Tx) Query(ctx context.Context, query string, args ...any) (*sql.Rows, 
 // QueryRow reads one row in the transaction.
 func (tx *Tx) QueryRow(ctx context.Context, query string, args ...any) *sql.Row {
 	if w := tx.db.w; w != nil {
+		ctx = context.WithoutCancel(ctx)
 		s, err := w.stmt(ctx, query)
 		if err != nil {
 			// Let the error surface from Scan, as database/sql does.

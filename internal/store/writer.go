@@ -14,6 +14,10 @@ import (
 // connection and reused by every transaction without database/sql's
 // per-transaction statement bookkeeping.
 type writer struct {
+	// pending queues transactions for the next group commit.
+	pendingMu sync.Mutex
+	pending   []*txRequest
+
 	mu      sync.Mutex
 	conn    *sql.Conn
 	stmts   map[string]*sql.Stmt // guarded by mu
@@ -80,30 +84,109 @@ func (w *writer) stmt(ctx context.Context, query string) (*sql.Stmt, error) {
 	return s, nil
 }
 
-// inTx runs fn between BEGIN IMMEDIATE and COMMIT on the writer. The
-// commit and any rollback run even if ctx is canceled meanwhile, so the
-// connection is never left inside a transaction.
-func (w *writer) inTx(ctx context.Context, fn func() error) (err error) {
+// A group commit runs the transactions that queued up while the writer was
+// busy as savepoints of one SQLite transaction, so that the cost of a commit
+// (and of writing each touched page to the WAL) is paid once per group
+// rather than once per request. Each transaction still commits or rolls
+// back alone: a failing one is rolled back to its savepoint, and its
+// caller, like every other, hears only after the group's COMMIT.
+
+// maxGroup bounds a group, so that the first caller in it does not wait
+// long behind the others.
+const maxGroup = 64
+
+type txRequest struct {
+	ctx  context.Context
+	fn   func() error
+	done chan txResult
+}
+
+type txResult struct {
+	err   error
+	panic any
+}
+
+// inTx runs fn as one transaction on the writer, possibly grouped with
+// others into one commit. The commit and any rollback run even if ctx is
+// canceled meanwhile, so the connection is never left inside a transaction.
+func (w *writer) inTx(ctx context.Context, fn func() error) error {
+	req := &txRequest{ctx: ctx, fn: fn, done: make(chan txResult, 1)}
+	w.pendingMu.Lock()
+	w.pending = append(w.pending, req)
+	w.pendingMu.Unlock()
+
+	// Whoever holds the writer runs the queue, this request included; a
+	// request that an earlier holder already ran just takes its result.
 	w.mu.Lock()
-	defer w.mu.Unlock()
+	for {
+		select {
+		case res := <-req.done:
+			w.mu.Unlock()
+			if res.panic != nil {
+				panic(res.panic)
+			}
+			return res.err
+		default:
+		}
+		w.runGroup(w.takePending())
+	}
+}
+
+func (w *writer) takePending() []*txRequest {
+	w.pendingMu.Lock()
+	defer w.pendingMu.Unlock()
+	n := min(len(w.pending), maxGroup)
+	group := append([]*txRequest(nil), w.pending[:n]...)
+	w.pending = append(w.pending[:0], w.pending[n:]...)
+	return group
+}
+
+// runGroup runs a group in one SQLite transaction; w.mu must be held.
+func (w *writer) runGroup(group []*txRequest) {
+	ctx := context.Background()
+	results := make([]txResult, len(group))
+	fail := func(err error) {
+		_, _ = w.conn.ExecContext(ctx, "ROLLBACK")
+		for i := range results {
+			if results[i].err == nil && results[i].panic == nil {
+				results[i].err = err
+			}
+		}
+	}
 	if _, err := w.conn.ExecContext(ctx, "BEGIN IMMEDIATE"); err != nil {
-		return fmt.Errorf("store: begin: %w", err)
+		fail(fmt.Errorf("store: begin: %w", err))
+		deliver(group, results)
+		return
 	}
-	finish := context.WithoutCancel(ctx)
-	defer func() {
-		if p := recover(); p != nil {
-			_, _ = w.conn.ExecContext(finish, "ROLLBACK")
-			panic(p)
+	for i, r := range group {
+		if err := r.ctx.Err(); err != nil {
+			results[i].err = err
+			continue
 		}
-		if err != nil {
-			_, _ = w.conn.ExecContext(finish, "ROLLBACK")
+		if _, err := w.conn.ExecContext(ctx, "SAVEPOINT tx"); err != nil {
+			fail(fmt.Errorf("store: savepoint: %w", err))
+			deliver(group, results)
+			return
 		}
-	}()
-	if err = fn(); err != nil {
-		return err
+		results[i] = call(r.fn)
+		ends := []string{"RELEASE tx"}
+		if results[i].err != nil || results[i].panic != nil {
+			ends = []string{"ROLLBACK TO tx", "RELEASE tx"}
+		}
+		for _, end := range ends {
+			if _, err := w.conn.ExecContext(ctx, end); err != nil {
+				// The transaction itself is gone (an I/O error, say):
+				// nothing of the group can commit.
+				fail(fmt.Errorf("store: end of savepoint: %w", err))
+				deliver(group, results)
+				return
+			}
+		}
 	}
-	if _, err = w.conn.ExecContext(finish, "COMMIT"); err != nil {
-		return fmt.Errorf("store: commit: %w", err)
+	if _, err := w.conn.ExecContext(ctx, "COMMIT"); err != nil {
+		fail(fmt.Errorf("store: commit: %w", err))
+		deliver(group, results)
+		return
 	}
 	if w.commits++; w.commits%checkpointEvery == 0 {
 		select {
@@ -111,7 +194,23 @@ func (w *writer) inTx(ctx context.Context, fn func() error) (err error) {
 		default: // one is already pending
 		}
 	}
-	return nil
+	deliver(group, results)
+}
+
+// call runs fn, turning a panic into a result for its caller to re-raise.
+func call(fn func() error) (res txResult) {
+	defer func() {
+		if p := recover(); p != nil {
+			res = txResult{panic: p}
+		}
+	}()
+	return txResult{err: fn()}
+}
+
+func deliver(group []*txRequest, results []txResult) {
+	for i, r := range group {
+		r.done <- results[i]
+	}
 }
 
 // exec runs one statement on its own (autocommit).
