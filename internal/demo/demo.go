@@ -27,6 +27,16 @@ type Result struct {
 // registered if needed and returned; otherwise a new key is issued, since
 // stored keys are hashes and cannot be shown again.
 func Ensure(ctx context.Context, db *store.DB, fixedKey string) (Result, error) {
+	res, err := ensureOnce(ctx, db, fixedKey)
+	if e, ok := errs.As(err); ok && e.Code == "projectAlreadyExists" {
+		// Another replica started with --demo at the same moment and
+		// created the project first: it exists now, so take it.
+		return ensureOnce(ctx, db, fixedKey)
+	}
+	return res, err
+}
+
+func ensureOnce(ctx context.Context, db *store.DB, fixedKey string) (Result, error) {
 	var res Result
 	err := db.InTx(ctx, func(tx *store.Tx) error {
 		now := time.Now()
