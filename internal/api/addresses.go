@@ -41,11 +41,7 @@ func (s *Server) listAddresses(rq *request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	page, err := users.ListAddresses(rq.ctx, s.db, rq.project, userID, p)
-	if err != nil {
-		return nil, err
-	}
-	return newList(page.Items, page.MoreAfter, page.MoreBefore), nil
+	return listOf(users.ListAddresses(rq.ctx, s.db, rq.project, userID, p))
 }
 
 func (s *Server) getAddress(rq *request) (any, error) {

@@ -29,11 +29,7 @@ func (s *Server) listEvents(rq *request) (any, error) {
 	if f.Subject, err = q.id("resource"); err != nil {
 		return nil, err
 	}
-	page, err := events.List(rq.ctx, s.db, rq.project, f, p, s.source)
-	if err != nil {
-		return nil, err
-	}
-	return newList(page.Items, page.MoreAfter, page.MoreBefore), nil
+	return listOf(events.List(rq.ctx, s.db, rq.project, f, p, s.source))
 }
 
 func (s *Server) getEvent(rq *request) (any, error) {

@@ -38,11 +38,7 @@ func (s *Server) listPlans(rq *request) (any, error) {
 	if f.Provider, err = q.enum("provider", network.ProviderIDs()...); err != nil {
 		return nil, err
 	}
-	page, err := catalog.ListPlans(rq.ctx, s.db, rq.project, f, p)
-	if err != nil {
-		return nil, err
-	}
-	return newList(page.Items, page.MoreAfter, page.MoreBefore), nil
+	return listOf(catalog.ListPlans(rq.ctx, s.db, rq.project, f, p))
 }
 
 func (s *Server) getPlan(rq *request) (any, error) {

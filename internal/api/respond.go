@@ -6,6 +6,7 @@ import (
 	"net/http"
 
 	"cellgate/internal/errs"
+	"cellgate/internal/store"
 )
 
 // errorBody is the documented error envelope (reference §1.5).
@@ -73,6 +74,15 @@ type list[T any] struct {
 	Items           []T     `json:"items"`
 	MoreItemsAfter  *string `json:"moreItemsAfter"`
 	MoreItemsBefore *string `json:"moreItemsBefore"`
+}
+
+// listOf answers with one page of a list, or with the error that kept it
+// from being read.
+func listOf[T any](page store.PageOf[T], err error) (any, error) {
+	if err != nil {
+		return nil, err
+	}
+	return newList(page.Items, page.MoreAfter, page.MoreBefore), nil
 }
 
 func newList[T any](items []T, after, before *string) list[T] {

@@ -46,11 +46,7 @@ func (s *Server) listSIMs(rq *request) (any, error) {
 	if f.ICCID = q.get("iccid"); f.ICCID != "" && !sims.ValidICCID(f.ICCID) {
 		return nil, errs.Invalid("invalidIccid", "Query parameter iccid is not a valid ICCID: %q.", f.ICCID)
 	}
-	page, err := sims.List(rq.ctx, s.db, rq.project, f, p)
-	if err != nil {
-		return nil, err
-	}
-	return newList(page.Items, page.MoreAfter, page.MoreBefore), nil
+	return listOf(sims.List(rq.ctx, s.db, rq.project, f, p))
 }
 
 func (s *Server) getSIM(rq *request) (any, error) {

@@ -65,11 +65,7 @@ func (s *Server) listSubscriptions(rq *request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	page, err := subscriptions.List(rq.ctx, s.db, rq.project, f, p, now)
-	if err != nil {
-		return nil, err
-	}
-	return newList(page.Items, page.MoreAfter, page.MoreBefore), nil
+	return listOf(subscriptions.List(rq.ctx, s.db, rq.project, f, p, now))
 }
 
 // subscriptionAction wraps the endpoints that act on one subscription: the

@@ -39,11 +39,7 @@ func (s *Server) listUsers(rq *request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	page, err := users.List(rq.ctx, s.db, rq.project, p)
-	if err != nil {
-		return nil, err
-	}
-	return newList(page.Items, page.MoreAfter, page.MoreBefore), nil
+	return listOf(users.List(rq.ctx, s.db, rq.project, p))
 }
 
 // searchUsersInput is the body of POST /users/search.

@@ -50,11 +50,7 @@ func (s *Server) listWebhookEndpoints(rq *request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	page, err := webhooks.List(rq.ctx, s.db, rq.project, p)
-	if err != nil {
-		return nil, err
-	}
-	return newList(page.Items, page.MoreAfter, page.MoreBefore), nil
+	return listOf(webhooks.List(rq.ctx, s.db, rq.project, p))
 }
 
 func (s *Server) getWebhookEndpoint(rq *request) (any, error) {
@@ -92,6 +88,9 @@ func (s *Server) deleteWebhookEndpoint(rq *request, tx *store.Tx, _ time.Time) (
 	if err != nil {
 		return nil, err
 	}
+	if _, err := webhooks.Get(rq.ctx, tx, rq.project, id); err != nil {
+		return nil, err
+	}
 	if err := rq.noQuery(); err != nil {
 		return nil, err
 	}
@@ -103,6 +102,9 @@ func (s *Server) rotateWebhookSecret(rq *request, tx *store.Tx, now time.Time) (
 	if err != nil {
 		return nil, err
 	}
+	if _, err := webhooks.Get(rq.ctx, tx, rq.project, id); err != nil {
+		return nil, err
+	}
 	if err := rq.noQuery(); err != nil {
 		return nil, err
 	}
@@ -112,6 +114,9 @@ func (s *Server) rotateWebhookSecret(rq *request, tx *store.Tx, now time.Time) (
 func (s *Server) listWebhookDeliveries(rq *request) (any, error) {
 	id, err := endpointID(rq)
 	if err != nil {
+		return nil, err
+	}
+	if _, err := webhooks.Get(rq.ctx, s.db, rq.project, id); err != nil {
 		return nil, err
 	}
 	q, err := parseQuery(rq.Request, listParams("status")...)
@@ -126,11 +131,7 @@ func (s *Server) listWebhookDeliveries(rq *request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	page, err := webhooks.ListDeliveries(rq.ctx, s.db, rq.project, id, status, p)
-	if err != nil {
-		return nil, err
-	}
-	return newList(page.Items, page.MoreAfter, page.MoreBefore), nil
+	return listOf(webhooks.ListDeliveries(rq.ctx, s.db, rq.project, id, status, p))
 }
 
 func (s *Server) getWebhookDelivery(rq *request) (any, error) {
