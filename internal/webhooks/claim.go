@@ -106,7 +106,8 @@ func (r *run) claim(ctx context.Context, n int, exclude []string) ([]claimed, er
 	if r.w.DB.Dialect() == store.Postgres {
 		skip = " FOR UPDATE SKIP LOCKED"
 	}
-	args := []any{now.Add(r.cfg.lease()).UnixMicro(), now.UnixMicro()}
+	lease := now.Add(r.cfg.lease()).UnixMicro()
+	args := []any{lease, now.UnixMicro()}
 	not := ""
 	if len(exclude) > 0 {
 		marks := strings.Repeat("?, ", len(exclude))
@@ -128,7 +129,7 @@ func (r *run) claim(ctx context.Context, n int, exclude []string) ([]claimed, er
 		}
 		defer rows.Close()
 		for rows.Next() {
-			var c claimed
+			c := claimed{lease: lease}
 			if err := rows.Scan(&c.endpoint, &c.id, &c.event, &c.project, &c.attempts); err != nil {
 				return err
 			}

@@ -94,9 +94,18 @@ func (r *run) write(ctx context.Context, tx *store.Tx, batch []outcome) error {
 			n = c.attempts
 		}
 		res, err := tx.Exec(ctx, `UPDATE webhook_deliveries SET status = ?, attempts = ?, next_attempt_at = ?, updated_at = ?
-			WHERE endpoint_id = ? AND id = ?`, status, n, nextAt, now.UnixMicro(), c.endpoint, c.id)
+			WHERE endpoint_id = ? AND id = ? AND next_attempt_at = ?`, status, n, nextAt, now.UnixMicro(), c.endpoint, c.id, c.lease)
 		if err != nil {
 			return fmt.Errorf("update delivery: %w", err)
+		}
+		if k, _ := res.RowsAffected(); k == 0 {
+			// A retry or recover made the delivery due again while this
+			// attempt was in flight: that request stands; only count the
+			// attempt.
+			if res, err = tx.Exec(ctx, `UPDATE webhook_deliveries SET attempts = ?, updated_at = ? WHERE endpoint_id = ? AND id = ?`,
+				n, now.UnixMicro(), c.endpoint, c.id); err != nil {
+				return fmt.Errorf("update delivery: %w", err)
+			}
 		}
 		if k, _ := res.RowsAffected(); k == 0 || o.noSend {
 			continue // the endpoint was deleted meanwhile, or nothing was sent

@@ -98,6 +98,9 @@ type Worker struct {
 type claimed struct {
 	endpoint, id, event, project string
 	attempts                     int
+	// lease is the next_attempt_at the claim wrote; a retry requested
+	// while the attempt is in flight changes it.
+	lease int64
 }
 
 // outcome is what one attempt came to.
