@@ -235,10 +235,16 @@ func (s *Service) handlePeriodEnd(ctx context.Context, tx *store.Tx, t timeline.
 	if err := timeline.Schedule(ctx, tx, r.Project, KindPeriodEnd, r.ID, r.Period.End); err != nil {
 		return err
 	}
-	_, err = s.commit(ctx, tx, r, now, func(v *Subscription) error {
-		return events.Record(ctx, tx, r.Project, "subscription.renewed", r.ID, v, now)
-	})
-	return err
+	// A renewal changes only the period: writing just those columns spares
+	// the indexes on status, SIM and number, which renewals never change.
+	if err := savePeriod(ctx, tx, r, now); err != nil {
+		return err
+	}
+	v, err := view(ctx, tx, r, now)
+	if err != nil {
+		return err
+	}
+	return events.Record(ctx, tx, r.Project, "subscription.renewed", r.ID, v, now)
 }
 
 // EndForUser ends every subscription of a user who is being deleted, with

@@ -112,6 +112,16 @@ func save(ctx context.Context, tx *store.Tx, r *record, now time.Time) error {
 	return nil
 }
 
+// savePeriod writes the current period alone.
+func savePeriod(ctx context.Context, tx *store.Tx, r *record, now time.Time) error {
+	_, err := tx.Exec(ctx, `UPDATE subscriptions SET period_number = ?, period_start = ?, period_end = ?, updated_at = ? WHERE id = ?`,
+		r.Period.Number, store.Micros(r.Period.Start), store.Micros(r.Period.End), store.Micros(now), r.ID)
+	if err != nil {
+		return fmt.Errorf("subscriptions: save period of %s: %w", r.ID, err)
+	}
+	return nil
+}
+
 func nullString(s string) sql.NullString { return sql.NullString{String: s, Valid: s != ""} }
 
 // view renders the API representation as of now.
