@@ -85,6 +85,22 @@ func serve(ctx context.Context, args []string, stdout io.Writer) error {
 		// Webhook deliveries run beside the timeline and stop with it.
 		hooksDone := make(chan struct{})
 		go func() { defer close(hooksDone); plat.Webhooks.Run(workerCtx) }()
+		// Stored Idempotency-Key responses are kept for a day.
+		go func() {
+			for tick := time.NewTicker(time.Hour); ; {
+				if n, err := api.PurgeIdempotencyKeys(workerCtx, db, time.Now()); err != nil && workerCtx.Err() == nil {
+					log.Error("purge idempotency keys", "error", err)
+				} else if n > 0 {
+					log.Info("purged idempotency keys", "count", n)
+				}
+				select {
+				case <-workerCtx.Done():
+					tick.Stop()
+					return
+				case <-tick.C:
+				}
+			}
+		}()
 		plat.Timeline.Work(workerCtx, *pollInterval)
 		<-hooksDone
 	}()

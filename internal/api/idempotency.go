@@ -114,3 +114,17 @@ func (i *idempotency) save(ctx context.Context, tx *store.Tx, status int, body [
 		i.project, i.key, i.hash, status, string(body), store.Micros(now))
 	return err
 }
+
+// IdempotencyKeyTTL is how long a stored response is kept for replay;
+// after that the key may be used again for a new request.
+const IdempotencyKeyTTL = 24 * time.Hour
+
+// PurgeIdempotencyKeys deletes the stored responses older than the TTL, by
+// the wall clock, and reports how many went.
+func PurgeIdempotencyKeys(ctx context.Context, db *store.DB, now time.Time) (int64, error) {
+	res, err := db.Exec(ctx, `DELETE FROM idempotency_keys WHERE created_at < ?`, store.Micros(now.Add(-IdempotencyKeyTTL)))
+	if err != nil {
+		return 0, fmt.Errorf("api: purge idempotency keys: %w", err)
+	}
+	return res.RowsAffected()
+}
