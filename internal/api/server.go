@@ -135,6 +135,8 @@ func (s *Server) routes() {
 	s.patterns = append(s.patterns, "POST /testing/projects/{project}/clock/advance")
 	s.mux.HandleFunc("POST /testing/projects/{project}/clock/advance", s.advanceClock)
 
+	s.write("POST /projects/{project}/quotes", http.StatusCreated, s.createQuote)
+
 	s.read("GET /projects/{project}/events", s.listEvents)
 	s.read("GET /projects/{project}/events/{event}", s.getEvent)
 
