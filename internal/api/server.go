@@ -136,6 +136,10 @@ func (s *Server) routes() {
 	s.mux.HandleFunc("POST /testing/projects/{project}/clock/advance", s.advanceClock)
 
 	s.write("POST /projects/{project}/quotes", http.StatusCreated, s.createQuote)
+	s.read("GET /projects/{project}/invoices", s.listInvoices)
+	s.read("GET /projects/{project}/invoices/{invoice}", s.getInvoice)
+	s.write("POST /projects/{project}/invoices/{invoice}/pay", http.StatusOK, s.invoiceAction(s.payInvoice))
+	s.write("POST /projects/{project}/invoices/{invoice}/void", http.StatusOK, s.invoiceAction(s.voidInvoice))
 
 	s.read("GET /projects/{project}/events", s.listEvents)
 	s.read("GET /projects/{project}/events/{event}", s.getEvent)

@@ -6,6 +6,7 @@ package platform
 import (
 	"log/slog"
 
+	"cellgate/internal/billing"
 	"cellgate/internal/network"
 	"cellgate/internal/store"
 	"cellgate/internal/subscriptions"
@@ -18,7 +19,9 @@ type Platform struct {
 	DB            *store.DB
 	Carriers      network.Registry
 	Subscriptions *subscriptions.Service
-	Timeline      *timeline.Runner
+	// Invoices is the billing engine of billed projects.
+	Invoices *billing.Invoices
+	Timeline *timeline.Runner
 	// Webhooks sends the event log to the projects' endpoints; set its
 	// Config before running it.
 	Webhooks *webhooks.Worker
@@ -30,6 +33,8 @@ func New(db *store.DB, log *slog.Logger, carriers network.Registry) *Platform {
 		carriers = network.Simulated{}
 	}
 	subs := &subscriptions.Service{Carriers: carriers}
+	invoices := &billing.Invoices{Activator: subs}
+	subs.Billing = invoices
 	handlers := timeline.Handlers{}
 	for kind, h := range subs.Handlers() {
 		handlers[kind] = h
@@ -38,6 +43,7 @@ func New(db *store.DB, log *slog.Logger, carriers network.Registry) *Platform {
 		DB:            db,
 		Carriers:      carriers,
 		Subscriptions: subs,
+		Invoices:      invoices,
 		Timeline:      &timeline.Runner{DB: db, Handlers: handlers, Log: log},
 		Webhooks:      &webhooks.Worker{DB: db, Log: log},
 	}

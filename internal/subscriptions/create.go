@@ -22,6 +22,28 @@ import (
 // Service runs the lifecycle; it needs the carriers behind the SIMs.
 type Service struct {
 	Carriers network.Registry
+	// Billing issues the invoices of billed projects (docs/billing.md);
+	// nil leaves every project unbilled.
+	Billing Billing
+}
+
+// Billing is the billing engine as the lifecycle sees it; package billing
+// implements it, so neither package imports the other's internals.
+type Billing interface {
+	// InvoiceCreation issues and finalizes the first invoice of a new
+	// subscription and reports whether it was paid at once.
+	InvoiceCreation(ctx context.Context, tx *store.Tx, in CreationInvoice) (paid bool, err error)
+	// VoidUnpaid voids the subscription's unpaid invoices when it ends.
+	VoidUnpaid(ctx context.Context, tx *store.Tx, project, subscription string, now time.Time) error
+}
+
+// CreationInvoice is what the first invoice of a subscription is made of.
+type CreationInvoice struct {
+	Project, Subscription, User string
+	Plan                        *catalog.Plan
+	AddressID                   string // "" = none
+	Billing                     *projects.Billing
+	Now                         time.Time
 }
 
 // Timer kinds of the lifecycle.
@@ -71,6 +93,10 @@ func (s *Service) Create(ctx context.Context, tx *store.Tx, project string, in C
 	if err != nil {
 		return nil, err
 	}
+	settings, err := s.billingOf(ctx, tx, project, plan)
+	if err != nil {
+		return nil, err
+	}
 	sim, err := s.chooseSIM(ctx, tx, project, plan, user.ID, in.SIM, now)
 	if err != nil {
 		return nil, err
@@ -84,6 +110,9 @@ func (s *Service) Create(ctx context.Context, tx *store.Tx, project string, in C
 	}
 	r := &record{ID: ids.New(ids.Subscription), Project: project, PlanID: plan.ID, UserID: user.ID, Status: StatusPending,
 		CreatedAt: now, SIMID: sim.ID, AddressID: addressID, PhoneNumber: number, Metadata: md, plan: plan}
+	if settings != nil {
+		return s.createBilled(ctx, tx, r, sim, settings, now)
+	}
 	if err := insert(ctx, tx, r); err != nil {
 		return nil, err
 	}
@@ -95,6 +124,74 @@ func (s *Service) Create(ctx context.Context, tx *store.Tx, project string, in C
 		return nil, err
 	}
 	return v, events.Record(ctx, tx, project, "subscription.created", r.ID, v, now)
+}
+
+// billingOf is the project's billing settings, nil when the project is not
+// billed; a billed project only sells plans priced in its currency.
+func (s *Service) billingOf(ctx context.Context, tx *store.Tx, project string, plan *catalog.Plan) (*projects.Billing, error) {
+	if s.Billing == nil {
+		return nil, nil
+	}
+	p, err := projects.Get(ctx, tx, project)
+	if err != nil || p.Billing == nil {
+		return nil, err
+	}
+	if plan.Price.Currency != p.Billing.Currency {
+		return nil, errs.Invalid("planCurrencyMismatch", "The plan %s is priced in %s but the project bills in %s.", plan.ID, plan.Price.Currency, p.Billing.Currency)
+	}
+	return p.Billing, nil
+}
+
+// createBilled starts a subscription of a billed project: initiated, with
+// its first invoice; the provider is asked to activate the line only once
+// that invoice is paid, which may be at once (docs/billing.md §2).
+func (s *Service) createBilled(ctx context.Context, tx *store.Tx, r *record, sim *sims.Record, b *projects.Billing, now time.Time) (*Subscription, error) {
+	r.Status = StatusInitiated
+	if err := insert(ctx, tx, r); err != nil {
+		return nil, err
+	}
+	v, err := view(ctx, tx, r, now)
+	if err != nil {
+		return nil, err
+	}
+	if err := events.Record(ctx, tx, r.Project, "subscription.created", r.ID, v, now); err != nil {
+		return nil, err
+	}
+	paid, err := s.Billing.InvoiceCreation(ctx, tx, CreationInvoice{Project: r.Project, Subscription: r.ID, User: r.UserID,
+		Plan: r.plan, AddressID: r.AddressID, Billing: b, Now: now})
+	if err != nil || !paid {
+		return v, err
+	}
+	return s.activatePaid(ctx, tx, r, sim, now)
+}
+
+// ActivatePaid moves an initiated subscription whose first invoice is paid
+// to pending and requests its activation; any other status is left alone.
+func (s *Service) ActivatePaid(ctx context.Context, tx *store.Tx, project, id string, now time.Time) error {
+	r, err := load(ctx, tx, project, id)
+	if err != nil || r.Status != StatusInitiated {
+		return err
+	}
+	sim, err := sims.GetRecord(ctx, tx, project, r.SIMID)
+	if err != nil {
+		return err
+	}
+	_, err = s.activatePaid(ctx, tx, r, sim, now)
+	return err
+}
+
+func (s *Service) activatePaid(ctx context.Context, tx *store.Tx, r *record, sim *sims.Record, now time.Time) (*Subscription, error) {
+	before, err := view(ctx, tx, r, now)
+	if err != nil {
+		return nil, err
+	}
+	r.Status = StatusPending
+	if err := s.requestActivation(ctx, tx, r, sim, now); err != nil {
+		return nil, err
+	}
+	return s.commit(ctx, tx, r, now, func(after *Subscription) error {
+		return events.RecordUpdate(ctx, tx, r.Project, "subscription.updated", r.ID, before, after, now)
+	})
 }
 
 // requestActivation asks the provider to start the line and schedules the

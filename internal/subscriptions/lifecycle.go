@@ -136,6 +136,12 @@ func (s *Service) End(ctx context.Context, tx *store.Tx, project, id string, in 
 // end stops the line, frees the SIM into its 60 days of grace and records
 // subscription.ended.
 func (s *Service) end(ctx context.Context, tx *store.Tx, r *record, c *Cancellation, now time.Time) (*Subscription, error) {
+	if r.Status == StatusInitiated && s.Billing != nil {
+		// Never activated, never to be paid for.
+		if err := s.Billing.VoidUnpaid(ctx, tx, r.Project, r.ID, now); err != nil {
+			return nil, err
+		}
+	}
 	r.Status, r.EndedAt, r.Cancellation = StatusEnded, &now, c
 	if r.CanceledAt == nil {
 		r.CanceledAt = &now

@@ -1,0 +1,155 @@
+package billing
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"cellgate/internal/errs"
+	"cellgate/internal/money"
+	"cellgate/internal/store"
+)
+
+const invoiceColumns = `id, user_id, subscription_id, reason, status, currency, period_number, period_start, period_end, address_id,
+	subtotal, discount, tax, total, applied_balance, tax_exemption_reason, line_items, fees, due_at, finalized_at, paid_at,
+	voided_at, created_at`
+
+func insertInvoice(ctx context.Context, tx *store.Tx, project string, inv *Invoice) error {
+	lines, err := json.Marshal(inv.LineItems)
+	if err != nil {
+		return err
+	}
+	fees, err := json.Marshal(inv.Fees)
+	if err != nil {
+		return err
+	}
+	var feesTotal int64
+	for _, f := range inv.Fees {
+		feesTotal += f.Amount
+	}
+	var country, region sql.NullString
+	if inv.taxAt != nil {
+		country = sql.NullString{String: inv.taxAt.Country, Valid: true}
+		region = sql.NullString{String: inv.taxAt.State, Valid: inv.taxAt.State != ""}
+	}
+	var pStart, pEnd sql.NullInt64
+	if inv.Period != nil {
+		pStart = sql.NullInt64{Int64: store.Micros(inv.Period.Start), Valid: true}
+		pEnd = sql.NullInt64{Int64: store.Micros(inv.Period.End), Valid: true}
+	}
+	var applied int64
+	if inv.AppliedBalance != nil {
+		applied = inv.AppliedBalance.Amount
+	}
+	_, err = tx.Exec(ctx, `INSERT INTO invoices (id, project_id, user_id, subscription_id, reason, status, currency, period_number,
+		period_start, period_end, address_id, tax_country, tax_region, subtotal, discount, tax, fees_total, total, applied_balance,
+		tax_exemption_reason, line_items, fees, due_at, finalized_at, paid_at, voided_at, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		inv.ID, project, inv.User, inv.Subscription, inv.Reason, inv.Status, inv.Total.Currency, inv.periodNumber,
+		pStart, pEnd, inv.Address, country, region, inv.Subtotal.Amount, inv.Discount.Amount, inv.Tax.Amount, feesTotal,
+		inv.Total.Amount, applied, inv.TaxExemptionReason, string(lines), string(fees), store.NullMicros(inv.DueAt),
+		store.NullMicros(inv.FinalizedAt), store.NullMicros(inv.PaidAt), store.NullMicros(inv.VoidedAt),
+		store.Micros(inv.CreatedAt), store.Micros(inv.CreatedAt))
+	if err != nil {
+		return fmt.Errorf("billing: insert invoice: %w", err)
+	}
+	return nil
+}
+
+// setStatus writes a status change with its timestamps.
+func setStatus(ctx context.Context, tx *store.Tx, inv *Invoice, now time.Time) error {
+	_, err := tx.Exec(ctx, `UPDATE invoices SET status = ?, paid_at = ?, voided_at = ?, updated_at = ? WHERE id = ?`,
+		inv.Status, store.NullMicros(inv.PaidAt), store.NullMicros(inv.VoidedAt), store.Micros(now), inv.ID)
+	if err != nil {
+		return fmt.Errorf("billing: update invoice %s: %w", inv.ID, err)
+	}
+	return nil
+}
+
+func scanInvoice(row interface{ Scan(...any) error }) (*Invoice, error) {
+	var (
+		inv                                 Invoice
+		currency, lines, fees               string
+		pStart, pEnd, due, fin, paid, voids sql.NullInt64
+		address, exemption                  sql.NullString
+		subtotal, discount, tx, total, bal  int64
+		created                             int64
+	)
+	err := row.Scan(&inv.ID, &inv.User, &inv.Subscription, &inv.Reason, &inv.Status, &currency, &inv.periodNumber, &pStart, &pEnd,
+		&address, &subtotal, &discount, &tx, &total, &bal, &exemption, &lines, &fees, &due, &fin, &paid, &voids, &created)
+	if err != nil {
+		return nil, err
+	}
+	price := func(v int64) money.Price { return money.Price{Amount: v, Currency: currency} }
+	inv.Object, inv.CreatedAt = "invoice", store.Time(created)
+	inv.Subtotal, inv.Discount, inv.Tax, inv.Total = price(subtotal), price(discount), price(tx), price(total)
+	if bal > 0 {
+		p := price(bal)
+		inv.AppliedBalance = &p
+	}
+	if address.Valid {
+		inv.Address = &address.String
+	}
+	if exemption.Valid {
+		inv.TaxExemptionReason = &exemption.String
+	}
+	if pStart.Valid && pEnd.Valid {
+		inv.Period = &InvoicePeriod{Number: inv.periodNumber, Start: store.Time(pStart.Int64), End: store.Time(pEnd.Int64)}
+	}
+	inv.DueAt, inv.FinalizedAt, inv.PaidAt, inv.VoidedAt = store.NullTime(due), store.NullTime(fin), store.NullTime(paid), store.NullTime(voids)
+	if err := json.Unmarshal([]byte(lines), &inv.LineItems); err != nil {
+		return nil, fmt.Errorf("billing: line items of %s: %w", inv.ID, err)
+	}
+	if err := json.Unmarshal([]byte(fees), &inv.Fees); err != nil {
+		return nil, fmt.Errorf("billing: fees of %s: %w", inv.ID, err)
+	}
+	return &inv, nil
+}
+
+// loadInvoice reads one invoice; in a write transaction the row is locked
+// so that two payments of one invoice take turns.
+func loadInvoice(ctx context.Context, q store.Querier, project, id string) (*Invoice, error) {
+	lock := ""
+	if _, ok := q.(*store.Tx); ok {
+		lock = q.Dialect().ForUpdate()
+	}
+	inv, err := scanInvoice(q.QueryRow(ctx, `SELECT `+invoiceColumns+` FROM invoices WHERE id = ? AND project_id = ?`+lock, id, project))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, errs.NotFound("invoice", id)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("billing: load invoice %s: %w", id, err)
+	}
+	return inv, nil
+}
+
+// GetInvoice reads one invoice of the project.
+func GetInvoice(ctx context.Context, q store.Querier, project, id string) (*Invoice, error) {
+	return loadInvoice(ctx, q, project, id)
+}
+
+// InvoiceFilter narrows an invoice list; empty fields do not filter.
+type InvoiceFilter struct {
+	Subscription, Reason, Status, User string
+}
+
+// ListInvoices pages through the project's invoices, newest first.
+func ListInvoices(ctx context.Context, q store.Querier, project string, f InvoiceFilter, p store.Page) (store.PageOf[*Invoice], error) {
+	lq := &store.ListQuery{Select: `SELECT ` + invoiceColumns + ` FROM invoices`}
+	lq.Where("project_id = ?", project)
+	for _, c := range []struct{ col, v string }{{"subscription_id", f.Subscription}, {"reason", f.Reason}, {"status", f.Status}, {"user_id", f.User}} {
+		if c.v != "" {
+			lq.Where(c.col+" = ?", c.v)
+		}
+	}
+	return store.List(ctx, q, lq, p, func(rows *sql.Rows) (*Invoice, string, error) {
+		inv, err := scanInvoice(rows)
+		if err != nil {
+			return nil, "", err
+		}
+		return inv, inv.ID, nil
+	})
+}
