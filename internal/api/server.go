@@ -140,6 +140,10 @@ func (s *Server) routes() {
 	s.read("GET /projects/{project}/invoices/{invoice}", s.getInvoice)
 	s.write("POST /projects/{project}/invoices/{invoice}/pay", http.StatusOK, s.invoiceAction(s.payInvoice))
 	s.write("POST /projects/{project}/invoices/{invoice}/void", http.StatusOK, s.invoiceAction(s.voidInvoice))
+	s.write("POST /projects/{project}/creditNotes", http.StatusCreated, s.createCreditNote)
+	s.read("GET /projects/{project}/creditNotes", s.listCreditNotes)
+	s.read("GET /projects/{project}/creditNotes/{creditNote}", s.getCreditNote)
+	s.write("POST /projects/{project}/creditNotes/{creditNote}/void", http.StatusOK, s.voidCreditNote)
 
 	s.read("GET /projects/{project}/events", s.listEvents)
 	s.read("GET /projects/{project}/events/{event}", s.getEvent)

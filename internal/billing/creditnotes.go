@@ -1,0 +1,185 @@
+package billing
+
+import (
+	"context"
+	"time"
+
+	"cellgate/internal/errs"
+	"cellgate/internal/events"
+	"cellgate/internal/ids"
+	"cellgate/internal/money"
+	"cellgate/internal/store"
+	"cellgate/internal/validate"
+)
+
+// Credit note statuses, destinations and origins (docs/billing.md §6).
+const (
+	CreditIssued = "issued"
+	CreditVoided = "voided"
+
+	CreditToOutOfBand   = "outOfBand"
+	CreditToUserBalance = "userBalance"
+
+	originAPI = "api"
+)
+
+func init() {
+	events.Register("creditNote.created", "creditNote.voided")
+}
+
+// CreditNote is the API representation (reference §3.4, docs/billing.md §10).
+type CreditNote struct {
+	Object    string       `json:"object"`
+	ID        string       `json:"id"`
+	CreatedAt time.Time    `json:"createdAt"`
+	CreditTo  string       `json:"creditTo"`
+	Fees      []Fee        `json:"fees"`
+	FileURL   *string      `json:"fileUrl"`
+	Invoice   string       `json:"invoice"`
+	LineItems []CreditLine `json:"lineItems"`
+	Status    string       `json:"status"`
+	Subtotal  money.Price  `json:"subtotal"`
+	Tax       money.Price  `json:"tax"`
+	Total     money.Price  `json:"total"`
+	VoidedAt  *time.Time   `json:"voidedAt"`
+	user      string
+}
+
+// CreditLine credits part of one invoice line: tax = Σ taxes.
+type CreditLine struct {
+	Amount          int64       `json:"amount"`
+	InvoiceLineItem string      `json:"invoiceLineItem"`
+	Tax             int64       `json:"tax"`
+	Taxes           []CreditTax `json:"taxes"`
+}
+
+// CreditTax credits part of one tax of an invoice line.
+type CreditTax struct {
+	Amount     int64  `json:"amount"`
+	InvoiceTax string `json:"invoiceTax"`
+}
+
+// CreditNoteInput is the body of POST /creditNotes. Without lineItems and
+// fees it credits everything not yet credited.
+type CreditNoteInput struct {
+	Invoice   string             `json:"invoice"`
+	CreditTo  *string            `json:"creditTo"`
+	LineItems *[]CreditLineInput `json:"lineItems"`
+	Fees      *[]CreditFeeInput  `json:"fees"`
+}
+
+// CreditLineInput names an invoice line, the amount and the taxes to credit.
+type CreditLineInput struct {
+	InvoiceLineItem string           `json:"invoiceLineItem"`
+	Amount          *int64           `json:"amount"`
+	Taxes           []CreditTaxInput `json:"taxes"`
+}
+
+// CreditTaxInput names a tax of the line and the amount to credit.
+type CreditTaxInput struct {
+	InvoiceTax string `json:"invoiceTax"`
+	Amount     *int64 `json:"amount"`
+}
+
+// CreditFeeInput names a fee of the invoice by type.
+type CreditFeeInput struct {
+	Type   string `json:"type"`
+	Amount *int64 `json:"amount"`
+}
+
+// CreateCreditNote credits a paid invoice. The invoice row is locked while
+// the remaining amounts are read, so concurrent credits take turns and can
+// never together exceed the invoice.
+func CreateCreditNote(ctx context.Context, tx *store.Tx, project string, in CreditNoteInput, now time.Time) (*CreditNote, error) {
+	if err := validate.Required("invoice", in.Invoice); err != nil {
+		return nil, errs.Invalid("invoiceNotFound", "invoice is required: name the paid invoice to credit.")
+	}
+	creditTo := CreditToOutOfBand
+	if in.CreditTo != nil {
+		if *in.CreditTo != CreditToOutOfBand && *in.CreditTo != CreditToUserBalance {
+			return nil, errs.Invalid("creditToInvalid", "creditTo must be outOfBand or userBalance; got %q.", *in.CreditTo)
+		}
+		creditTo = *in.CreditTo
+	}
+	inv, err := loadInvoice(ctx, tx, project, in.Invoice)
+	if err != nil {
+		return nil, referenced(err, "invoice")
+	}
+	if inv.Status != StatusPaid {
+		return nil, errs.Conflict("invoiceNotPaid", "The invoice %s is %s; only paid invoices can be credited.", inv.ID, inv.Status)
+	}
+	left, err := remaining(ctx, tx, inv)
+	if err != nil {
+		return nil, err
+	}
+	note := &CreditNote{Object: "creditNote", ID: ids.New(ids.CreditNote), CreatedAt: now, CreditTo: creditTo,
+		Fees: []Fee{}, Invoice: inv.ID, LineItems: []CreditLine{}, Status: CreditIssued, user: inv.User}
+	if in.LineItems == nil && in.Fees == nil {
+		fullCredit(note, inv, left)
+		if len(note.LineItems) == 0 && len(note.Fees) == 0 {
+			return nil, errs.Conflict("invoiceFullyCredited", "The invoice %s is already fully credited.", inv.ID)
+		}
+	} else if err := partialCredit(note, inv, in); err != nil {
+		return nil, err
+	}
+	total := note.totals(inv.Total.Currency)
+	if total == 0 {
+		return nil, errs.Invalid("creditNoteEmpty", "The credit note credits nothing: name at least one amount above 0.")
+	}
+	if err := left.check(note); err != nil {
+		return nil, err
+	}
+	if err := insertCreditNote(ctx, tx, project, note, inv.Total.Currency, originAPI); err != nil {
+		return nil, err
+	}
+	if creditTo == CreditToUserBalance {
+		if err := moveBalance(ctx, tx, project, inv.User, inv.Total.Currency, total, "creditNote", note.ID, now); err != nil {
+			return nil, err
+		}
+	}
+	return note, events.Record(ctx, tx, project, "creditNote.created", note.ID, note, now)
+}
+
+// totals sets line taxes and the note's amounts; it returns the total.
+func (n *CreditNote) totals(currency string) int64 {
+	var sub, tax, fees int64
+	for i := range n.LineItems {
+		l := &n.LineItems[i]
+		l.Tax = 0
+		for _, x := range l.Taxes {
+			l.Tax += x.Amount
+		}
+		sub, tax = sub+l.Amount, tax+l.Tax
+	}
+	for _, f := range n.Fees {
+		fees += f.Amount
+	}
+	n.Subtotal = money.Price{Amount: sub, Currency: currency}
+	n.Tax = money.Price{Amount: tax, Currency: currency}
+	n.Total = money.Price{Amount: sub + tax + fees, Currency: currency}
+	return n.Total.Amount
+}
+
+// VoidCreditNote voids an issued credit note; its amounts become creditable
+// again. A userBalance note takes its total back from the balance, which
+// must still hold it.
+func VoidCreditNote(ctx context.Context, tx *store.Tx, project, id string, now time.Time) (*CreditNote, error) {
+	note, err := loadCreditNote(ctx, tx, project, id)
+	if err != nil {
+		return nil, err
+	}
+	if note.Status == CreditVoided {
+		return nil, errs.Conflict("creditNoteAlreadyVoided", "The credit note %s is already voided.", id)
+	}
+	if note.CreditTo == CreditToUserBalance {
+		err := moveBalance(ctx, tx, project, note.user, note.Total.Currency, -note.Total.Amount, "creditNoteVoid", note.ID, now)
+		if err != nil {
+			return nil, err
+		}
+	}
+	note.Status, note.VoidedAt = CreditVoided, &now
+	if err := setCreditNoteVoided(ctx, tx, note); err != nil {
+		return nil, err
+	}
+	return note, events.Record(ctx, tx, project, "creditNote.voided", note.ID, note, now)
+}
