@@ -71,10 +71,7 @@ func scanCreditNote(row interface{ Scan(...any) error }) (*CreditNote, error) {
 // loadCreditNote reads one credit note; in a write transaction the row is
 // locked so that two voids of one note take turns.
 func loadCreditNote(ctx context.Context, q store.Querier, project, id string) (*CreditNote, error) {
-	lock := ""
-	if _, ok := q.(*store.Tx); ok {
-		lock = q.Dialect().ForUpdate()
-	}
+	lock := store.LockInTx(q)
 	n, err := scanCreditNote(q.QueryRow(ctx, `SELECT `+creditNoteColumns+` FROM credit_notes WHERE id = ? AND project_id = ?`+lock, id, project))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, errs.NotFound("creditNote", id)

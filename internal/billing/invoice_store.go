@@ -112,10 +112,7 @@ func scanInvoice(row interface{ Scan(...any) error }) (*Invoice, error) {
 // loadInvoice reads one invoice; in a write transaction the row is locked
 // so that two payments of one invoice take turns.
 func loadInvoice(ctx context.Context, q store.Querier, project, id string) (*Invoice, error) {
-	lock := ""
-	if _, ok := q.(*store.Tx); ok {
-		lock = q.Dialect().ForUpdate()
-	}
+	lock := store.LockInTx(q)
 	inv, err := scanInvoice(q.QueryRow(ctx, `SELECT `+invoiceColumns+` FROM invoices WHERE id = ? AND project_id = ?`+lock, id, project))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, errs.NotFound("invoice", id)

@@ -166,10 +166,7 @@ func scanPlan(row interface{ Scan(...any) error }) (*Plan, error) {
 
 // GetPlan reads a plan of the project.
 func GetPlan(ctx context.Context, q store.Querier, project, id string) (*Plan, error) {
-	lock := ""
-	if _, ok := q.(*store.Tx); ok {
-		lock = q.Dialect().ForUpdate()
-	}
+	lock := store.LockInTx(q)
 	p, err := scanPlan(q.QueryRow(ctx, `SELECT `+planColumns+` FROM plans WHERE id = ? AND project_id = ?`+lock, id, project))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, errs.NotFound("plan", id)

@@ -149,10 +149,7 @@ func scanRecord(row interface{ Scan(...any) error }) (*Record, error) {
 // GetRecord reads a SIM of the project with its lifecycle columns; inside a
 // write transaction on PostgreSQL the row is locked.
 func GetRecord(ctx context.Context, q store.Querier, project, id string) (*Record, error) {
-	lock := ""
-	if _, ok := q.(*store.Tx); ok {
-		lock = q.Dialect().ForUpdate()
-	}
+	lock := store.LockInTx(q)
 	r, err := scanRecord(q.QueryRow(ctx, `SELECT `+recordColumns+` FROM sims WHERE id = ? AND project_id = ?`+lock, id, project))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, errs.NotFound("sim", id)

@@ -19,3 +19,13 @@ func (d Dialect) ForNoKeyUpdate() string {
 	}
 	return ""
 }
+
+// LockInTx is the suffix that locks a row read inside a write transaction
+// (PostgreSQL), so that concurrent changes to it take turns; outside a
+// transaction, and on SQLite, it is empty.
+func LockInTx(q Querier) string {
+	if _, ok := q.(*Tx); ok {
+		return q.Dialect().ForUpdate()
+	}
+	return ""
+}

@@ -53,10 +53,7 @@ func scan(row interface{ Scan(...any) error }) (*record, error) {
 // row is locked (PostgreSQL), so concurrent changes to one subscription
 // take turns; SQLite's single writer already serialises them.
 func load(ctx context.Context, q store.Querier, project, id string) (*record, error) {
-	lock := ""
-	if _, ok := q.(*store.Tx); ok {
-		lock = q.Dialect().ForUpdate()
-	}
+	lock := store.LockInTx(q)
 	r, err := scan(q.QueryRow(ctx, `SELECT `+columns+` FROM subscriptions WHERE id = ? AND project_id = ?`+lock, id, project))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, errs.NotFound("subscription", id)

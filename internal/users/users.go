@@ -175,10 +175,7 @@ func scanUser(row interface{ Scan(...any) error }) (*User, error) {
 // Get reads a user that has not been deleted. Inside a write transaction on
 // PostgreSQL the row is locked for the rest of the transaction.
 func Get(ctx context.Context, q store.Querier, project, id string) (*User, error) {
-	lock := ""
-	if _, ok := q.(*store.Tx); ok {
-		lock = q.Dialect().ForUpdate()
-	}
+	lock := store.LockInTx(q)
 	u, err := scanUser(q.QueryRow(ctx, `SELECT `+userColumns+` FROM users WHERE id = ? AND project_id = ? AND status <> 'deleted'`+lock, id, project))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, errs.NotFound("user", id)

@@ -174,10 +174,7 @@ func checkDescription(d optional.Value[string]) error {
 
 // Get reads one endpoint of a project; in a transaction it locks it.
 func Get(ctx context.Context, q store.Querier, project, id string) (*Endpoint, error) {
-	lock := ""
-	if _, ok := q.(*store.Tx); ok {
-		lock = q.Dialect().ForUpdate()
-	}
+	lock := store.LockInTx(q)
 	e, err := scanEndpoint(q.QueryRow(ctx, `SELECT `+endpointColumns+` FROM webhook_endpoints WHERE id = ? AND project_id = ?`+lock, id, project))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, errs.NotFound("webhookEndpoint", id)
