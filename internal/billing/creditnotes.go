@@ -20,7 +20,10 @@ const (
 	CreditToOutOfBand   = "outOfBand"
 	CreditToUserBalance = "userBalance"
 
-	originAPI = "api"
+	originAPI     = "api"
+	originRestore = "restore"
+	originCancel  = "cancel"
+	originEnd     = "end"
 )
 
 func init() {
@@ -112,8 +115,7 @@ func CreateCreditNote(ctx context.Context, tx *store.Tx, project string, in Cred
 	if err != nil {
 		return nil, err
 	}
-	note := &CreditNote{Object: "creditNote", ID: ids.New(ids.CreditNote), CreatedAt: now, CreditTo: creditTo,
-		Fees: []Fee{}, Invoice: inv.ID, LineItems: []CreditLine{}, Status: CreditIssued, user: inv.User}
+	note := newCreditNote(inv, creditTo, now)
 	if in.LineItems == nil && in.Fees == nil {
 		fullCredit(note, inv, left)
 		if len(note.LineItems) == 0 && len(note.Fees) == 0 {
@@ -129,15 +131,43 @@ func CreateCreditNote(ctx context.Context, tx *store.Tx, project string, in Cred
 	if err := left.check(note); err != nil {
 		return nil, err
 	}
-	if err := insertCreditNote(ctx, tx, project, note, inv.Total.Currency, originAPI); err != nil {
-		return nil, err
+	return note, recordCreditNote(ctx, tx, project, note, originAPI, now)
+}
+
+// recordCreditNote stores an issued note, credits the balance when it goes
+// there, and records creditNote.created.
+func recordCreditNote(ctx context.Context, tx *store.Tx, project string, note *CreditNote, origin string, now time.Time) error {
+	if err := insertCreditNote(ctx, tx, project, note, note.Total.Currency, origin); err != nil {
+		return err
 	}
-	if creditTo == CreditToUserBalance {
-		if err := moveBalance(ctx, tx, project, inv.User, inv.Total.Currency, total, "creditNote", note.ID, now); err != nil {
-			return nil, err
+	if note.CreditTo == CreditToUserBalance {
+		err := moveBalance(ctx, tx, project, note.user, note.Total.Currency, note.Total.Amount, "creditNote", note.ID, now)
+		if err != nil {
+			return err
 		}
 	}
-	return note, events.Record(ctx, tx, project, "creditNote.created", note.ID, note, now)
+	return events.Record(ctx, tx, project, "creditNote.created", note.ID, note, now)
+}
+
+// creditToBalance is the engine's own credit note: everything still
+// uncredited on the paid invoice goes to the user's balance (restore,
+// cancel, end). Nothing left to credit issues nothing.
+func creditToBalance(ctx context.Context, tx *store.Tx, project string, inv *Invoice, origin string, now time.Time) (*CreditNote, error) {
+	left, err := remaining(ctx, tx, inv)
+	if err != nil {
+		return nil, err
+	}
+	note := newCreditNote(inv, CreditToUserBalance, now)
+	fullCredit(note, inv, left)
+	if note.totals(inv.Total.Currency) == 0 {
+		return nil, nil
+	}
+	return note, recordCreditNote(ctx, tx, project, note, origin, now)
+}
+
+func newCreditNote(inv *Invoice, creditTo string, now time.Time) *CreditNote {
+	return &CreditNote{Object: "creditNote", ID: ids.New(ids.CreditNote), CreatedAt: now, CreditTo: creditTo,
+		Fees: []Fee{}, Invoice: inv.ID, LineItems: []CreditLine{}, Status: CreditIssued, user: inv.User}
 }
 
 // totals sets line taxes and the note's amounts; it returns the total.

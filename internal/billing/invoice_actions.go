@@ -2,9 +2,6 @@ package billing
 
 import (
 	"context"
-	"database/sql"
-	"errors"
-	"fmt"
 	"time"
 
 	"cellgate/internal/errs"
@@ -13,10 +10,11 @@ import (
 	"cellgate/internal/subscriptions"
 )
 
-// Pay marks a finalized invoice paid. Paying the first invoice of an
-// initiated subscription requests its activation (docs/billing.md §2).
-func (b *Invoices) Pay(ctx context.Context, tx *store.Tx, project, id string, now time.Time) (*Invoice, error) {
-	inv, err := loadInvoice(ctx, tx, project, id)
+// Pay marks a finalized invoice paid, then lets the subscription follow:
+// a first invoice activates it, an overdue one restores it, and a paid
+// renewal invoice releases a held advance invoice (docs/billing.md §3).
+func (e *Invoices) Pay(ctx context.Context, tx *store.Tx, project, id string, now time.Time) (*Invoice, error) {
+	inv, b, err := e.lockInvoice(ctx, tx, project, id)
 	if err != nil {
 		return nil, err
 	}
@@ -26,15 +24,22 @@ func (b *Invoices) Pay(ctx context.Context, tx *store.Tx, project, id string, no
 	case StatusVoided:
 		return nil, errs.Conflict("invoiceVoided", "The invoice %s is voided and cannot be paid.", id)
 	}
+	if err := cancelTimers(ctx, tx, inv); err != nil {
+		return nil, err
+	}
 	if err := markPaid(ctx, tx, project, inv, now); err != nil {
 		return nil, err
 	}
-	if inv.Reason == ReasonSubscriptionCreation && b.Activator != nil {
-		if err := b.Activator.ActivatePaid(ctx, tx, project, inv.Subscription, now); err != nil {
-			return nil, err
-		}
+	if inv.Reason == ReasonSubscriptionCreation {
+		return inv, e.Lifecycle.ActivatePaid(ctx, tx, project, inv.Subscription, now)
 	}
-	return inv, nil
+	if b == nil || b.Status == subscriptions.StatusEnded {
+		return inv, nil
+	}
+	if b.Status == subscriptions.StatusRestricted {
+		return inv, e.restoreIfSettled(ctx, tx, b, inv, now)
+	}
+	return inv, e.issueAdvanceIfDue(ctx, tx, b, now)
 }
 
 // markPaid is the finalized → paid step, shared by the pay request and
@@ -47,11 +52,12 @@ func markPaid(ctx context.Context, tx *store.Tx, project string, inv *Invoice, n
 	return events.Record(ctx, tx, project, "invoice.paid", inv.ID, inv, now)
 }
 
-// Void cancels an unpaid invoice. The first invoice of a subscription
-// that is still initiated cannot be voided: end the subscription instead,
-// which voids it.
-func (b *Invoices) Void(ctx context.Context, tx *store.Tx, project, id string, now time.Time) (*Invoice, error) {
-	inv, err := loadInvoice(ctx, tx, project, id)
+// Void cancels an unpaid invoice and returns its applied balance. The
+// first invoice of a subscription still initiated cannot be voided: end
+// the subscription instead. Voiding the overdue invoice of a restricted
+// subscription forgives it: the line is restored as it was.
+func (e *Invoices) Void(ctx context.Context, tx *store.Tx, project, id string, now time.Time) (*Invoice, error) {
+	inv, b, err := e.lockInvoice(ctx, tx, project, id)
 	if err != nil {
 		return nil, err
 	}
@@ -62,21 +68,32 @@ func (b *Invoices) Void(ctx context.Context, tx *store.Tx, project, id string, n
 	case StatusVoided:
 		return nil, errs.Conflict("invoiceAlreadyVoided", "The invoice %s is already voided.", id)
 	}
-	if inv.Reason == ReasonSubscriptionCreation {
-		var status string
-		err := tx.QueryRow(ctx, `SELECT status FROM subscriptions WHERE id = ? AND project_id = ?`, inv.Subscription, project).Scan(&status)
-		if err != nil && !errors.Is(err, sql.ErrNoRows) {
-			return nil, fmt.Errorf("billing: subscription of %s: %w", id, err)
-		}
-		if status == subscriptions.StatusInitiated {
-			return nil, errs.Conflict("invoiceVoidNotAllowed", "The invoice %s is the first invoice of the initiated subscription %s.", id, inv.Subscription).
-				WithHint("End the subscription to void its first invoice.")
-		}
+	if b != nil && inv.Reason == ReasonSubscriptionCreation && b.Status == subscriptions.StatusInitiated {
+		return nil, errs.Conflict("invoiceVoidNotAllowed", "The invoice %s is the first invoice of the initiated subscription %s.", id, inv.Subscription).
+			WithHint("End the subscription to void its first invoice.")
 	}
-	return inv, markVoided(ctx, tx, project, inv, now)
+	if err := markVoided(ctx, tx, project, inv, now); err != nil {
+		return nil, err
+	}
+	if b != nil && b.Status == subscriptions.StatusRestricted {
+		settled, err := e.settled(ctx, tx, b)
+		if err != nil || !settled {
+			return inv, err
+		}
+		return inv, e.Lifecycle.Restore(ctx, tx, project, b.ID, now)
+	}
+	return inv, nil
 }
 
+// markVoided voids an unpaid invoice, gives back the balance it took and
+// drops its delinquency timers.
 func markVoided(ctx context.Context, tx *store.Tx, project string, inv *Invoice, now time.Time) error {
+	if err := returnBalance(ctx, tx, project, inv, now); err != nil {
+		return err
+	}
+	if err := cancelTimers(ctx, tx, inv); err != nil {
+		return err
+	}
 	inv.Status, inv.VoidedAt = StatusVoided, &now
 	if err := setStatus(ctx, tx, inv, now); err != nil {
 		return err
@@ -84,30 +101,17 @@ func markVoided(ctx context.Context, tx *store.Tx, project string, inv *Invoice,
 	return events.Record(ctx, tx, project, "invoice.voided", inv.ID, inv, now)
 }
 
-// VoidUnpaid voids the subscription's unpaid invoices: it is ending before
-// they were paid.
-func (b *Invoices) VoidUnpaid(ctx context.Context, tx *store.Tx, project, subscription string, now time.Time) error {
-	rows, err := tx.Query(ctx, `SELECT `+invoiceColumns+` FROM invoices WHERE project_id = ? AND subscription_id = ? AND status IN ('draft', 'finalized') ORDER BY id`,
-		project, subscription)
+// settled reports whether the subscription has no overdue invoice left
+// unpaid.
+func (e *Invoices) settled(ctx context.Context, tx *store.Tx, b *subscriptions.Billed) (bool, error) {
+	invs, err := subscriptionInvoices(ctx, tx, b.Project, b.ID)
 	if err != nil {
-		return err
+		return false, err
 	}
-	var open []*Invoice
-	for rows.Next() {
-		inv, err := scanInvoice(rows)
-		if err != nil {
-			rows.Close()
-			return err
-		}
-		open = append(open, inv)
-	}
-	if err := errors.Join(rows.Err(), rows.Close()); err != nil {
-		return err
-	}
-	for _, inv := range open {
-		if err := markVoided(ctx, tx, project, inv, now); err != nil {
-			return err
+	for _, inv := range invs {
+		if inv.Status == StatusFinalized && inv.overdueSince != nil {
+			return false, nil
 		}
 	}
-	return nil
+	return true, nil
 }

@@ -15,7 +15,7 @@ import (
 
 const invoiceColumns = `id, user_id, subscription_id, reason, status, currency, period_number, period_start, period_end, address_id,
 	subtotal, discount, tax, total, applied_balance, tax_exemption_reason, line_items, fees, due_at, finalized_at, paid_at,
-	voided_at, created_at`
+	voided_at, created_at, overdue_at, warned_at, overdue_since`
 
 func insertInvoice(ctx context.Context, tx *store.Tx, project string, inv *Invoice) error {
 	lines, err := json.Marshal(inv.LineItems)
@@ -46,13 +46,13 @@ func insertInvoice(ctx context.Context, tx *store.Tx, project string, inv *Invoi
 	}
 	_, err = tx.Exec(ctx, `INSERT INTO invoices (id, project_id, user_id, subscription_id, reason, status, currency, period_number,
 		period_start, period_end, address_id, tax_country, tax_region, subtotal, discount, tax, fees_total, total, applied_balance,
-		tax_exemption_reason, line_items, fees, due_at, finalized_at, paid_at, voided_at, created_at, updated_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		tax_exemption_reason, line_items, fees, due_at, finalized_at, paid_at, voided_at, created_at, updated_at, overdue_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		inv.ID, project, inv.User, inv.Subscription, inv.Reason, inv.Status, inv.Total.Currency, inv.periodNumber,
 		pStart, pEnd, inv.Address, country, region, inv.Subtotal.Amount, inv.Discount.Amount, inv.Tax.Amount, feesTotal,
 		inv.Total.Amount, applied, inv.TaxExemptionReason, string(lines), string(fees), store.NullMicros(inv.DueAt),
 		store.NullMicros(inv.FinalizedAt), store.NullMicros(inv.PaidAt), store.NullMicros(inv.VoidedAt),
-		store.Micros(inv.CreatedAt), store.Micros(inv.CreatedAt))
+		store.Micros(inv.CreatedAt), store.Micros(inv.CreatedAt), store.NullMicros(inv.overdueAt))
 	if err != nil {
 		return fmt.Errorf("billing: insert invoice: %w", err)
 	}
@@ -74,12 +74,14 @@ func scanInvoice(row interface{ Scan(...any) error }) (*Invoice, error) {
 		inv                                 Invoice
 		currency, lines, fees               string
 		pStart, pEnd, due, fin, paid, voids sql.NullInt64
+		overdueAt, warned, overdueSince     sql.NullInt64
 		address, exemption                  sql.NullString
 		subtotal, discount, tx, total, bal  int64
 		created                             int64
 	)
 	err := row.Scan(&inv.ID, &inv.User, &inv.Subscription, &inv.Reason, &inv.Status, &currency, &inv.periodNumber, &pStart, &pEnd,
-		&address, &subtotal, &discount, &tx, &total, &bal, &exemption, &lines, &fees, &due, &fin, &paid, &voids, &created)
+		&address, &subtotal, &discount, &tx, &total, &bal, &exemption, &lines, &fees, &due, &fin, &paid, &voids, &created,
+		&overdueAt, &warned, &overdueSince)
 	if err != nil {
 		return nil, err
 	}
@@ -100,6 +102,7 @@ func scanInvoice(row interface{ Scan(...any) error }) (*Invoice, error) {
 		inv.Period = &InvoicePeriod{Number: inv.periodNumber, Start: store.Time(pStart.Int64), End: store.Time(pEnd.Int64)}
 	}
 	inv.DueAt, inv.FinalizedAt, inv.PaidAt, inv.VoidedAt = store.NullTime(due), store.NullTime(fin), store.NullTime(paid), store.NullTime(voids)
+	inv.overdueAt, inv.warnedAt, inv.overdueSince = store.NullTime(overdueAt), store.NullTime(warned), store.NullTime(overdueSince)
 	if err := json.Unmarshal([]byte(lines), &inv.LineItems); err != nil {
 		return nil, fmt.Errorf("billing: line items of %s: %w", inv.ID, err)
 	}
@@ -149,4 +152,52 @@ func ListInvoices(ctx context.Context, q store.Querier, project string, f Invoic
 		}
 		return inv, inv.ID, nil
 	})
+}
+
+// setDelinquency writes when the invoice was warned and became overdue.
+func setDelinquency(ctx context.Context, tx *store.Tx, inv *Invoice, now time.Time) error {
+	_, err := tx.Exec(ctx, `UPDATE invoices SET warned_at = ?, overdue_since = ?, updated_at = ? WHERE id = ?`,
+		store.NullMicros(inv.warnedAt), store.NullMicros(inv.overdueSince), store.Micros(now), inv.ID)
+	if err != nil {
+		return fmt.Errorf("billing: update invoice %s: %w", inv.ID, err)
+	}
+	return nil
+}
+
+// subscriptionInvoices reads a subscription's invoices that are not
+// voided, oldest first, locked in a write transaction.
+func subscriptionInvoices(ctx context.Context, tx *store.Tx, project, subscription string) ([]*Invoice, error) {
+	return queryInvoices(ctx, tx, `SELECT `+invoiceColumns+` FROM invoices WHERE subscription_id = ? AND project_id = ?
+		AND status <> 'voided' ORDER BY period_number, id`+store.LockInTx(tx), subscription, project)
+}
+
+// periodInvoice is the live invoice of one period of a subscription, nil
+// when there is none.
+func periodInvoice(ctx context.Context, tx *store.Tx, project, subscription string, number int) (*Invoice, error) {
+	inv, err := scanInvoice(tx.QueryRow(ctx, `SELECT `+invoiceColumns+` FROM invoices WHERE subscription_id = ? AND period_number = ?
+		AND status <> 'voided' AND project_id = ?`+store.LockInTx(tx), subscription, number, project))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("billing: invoice of period %d of %s: %w", number, subscription, err)
+	}
+	return inv, nil
+}
+
+func queryInvoices(ctx context.Context, q store.Querier, query string, args ...any) ([]*Invoice, error) {
+	rows, err := q.Query(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	var out []*Invoice
+	for rows.Next() {
+		inv, err := scanInvoice(rows)
+		if err != nil {
+			rows.Close()
+			return nil, err
+		}
+		out = append(out, inv)
+	}
+	return out, errors.Join(rows.Err(), rows.Close())
 }

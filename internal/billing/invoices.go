@@ -1,18 +1,12 @@
 package billing
 
 import (
-	"context"
 	"encoding/json"
 	"time"
 
 	"cellgate/internal/billing/tax"
 	"cellgate/internal/events"
-	"cellgate/internal/ids"
 	"cellgate/internal/money"
-	"cellgate/internal/projects"
-	"cellgate/internal/store"
-	"cellgate/internal/subscriptions"
-	"cellgate/internal/users"
 )
 
 // Invoice statuses and reasons (docs/billing.md §2).
@@ -64,6 +58,9 @@ type Invoice struct {
 	VoidedAt           *time.Time        `json:"voidedAt"`
 	periodNumber       int               // 1 for the creation invoice
 	taxAt              *tax.Jurisdiction // where it was taxed; nil = unknown
+	// overdueAt is when an unpaid invoice becomes overdue (nil: never);
+	// warnedAt and overdueSince record the two delinquency events.
+	overdueAt, warnedAt, overdueSince *time.Time
 }
 
 // InvoicePeriod is the subscription period an invoice pays for.
@@ -103,96 +100,4 @@ type InvoiceTax struct {
 	// Percentage is the rate in percent, exactly; null for a flat tax.
 	Percentage *json.Number `json:"percentage"`
 	Type       string       `json:"type"`
-}
-
-// Invoices is the invoice engine; it implements subscriptions.Billing.
-type Invoices struct {
-	Calculator tax.Calculator
-	// Activator starts the subscription whose first invoice gets paid.
-	Activator interface {
-		ActivatePaid(ctx context.Context, tx *store.Tx, project, id string, now time.Time) error
-	}
-}
-
-var _ subscriptions.Billing = (*Invoices)(nil)
-
-func (b *Invoices) calculator() tax.Calculator {
-	if b.Calculator == nil {
-		return DefaultCalculator()
-	}
-	return b.Calculator
-}
-
-// InvoiceCreation issues the first invoice of a new subscription, finalizes
-// it in the same transaction and pays it at once when the project pays
-// automatically or nothing is due (docs/billing.md §2 "Creation flow").
-func (b *Invoices) InvoiceCreation(ctx context.Context, tx *store.Tx, in subscriptions.CreationInvoice) (bool, error) {
-	var address *users.Address
-	if in.AddressID != "" {
-		a, err := users.GetAddress(ctx, tx, in.Project, in.User, in.AddressID)
-		if err != nil {
-			return false, err
-		}
-		address = a
-	}
-	j, err := jurisdiction(ctx, tx, in.Project, address)
-	if err != nil {
-		return false, err
-	}
-	set := in.Billing
-	a, err := Compute(ctx, b.calculator(), Input{Jurisdiction: j, Currency: set.Currency, Behavior: set.TaxBehavior,
-		Lines: []tax.Line{{Key: in.Plan.ID, Price: in.Plan.Price.Amount}}, RecoveryBPS: set.RecoveryFeeBasisPoints()})
-	if err != nil {
-		return false, err
-	}
-	inv := invoiceOf(a, in, set.Currency)
-	inv.taxAt = j
-	if address != nil {
-		inv.Address = &address.ID
-	}
-	if err := events.Record(ctx, tx, in.Project, "invoice.created", inv.ID, inv, in.Now); err != nil {
-		return false, err
-	}
-	inv.Status, inv.FinalizedAt = StatusFinalized, &in.Now
-	if err := insertInvoice(ctx, tx, in.Project, inv); err != nil {
-		return false, err
-	}
-	if err := events.Record(ctx, tx, in.Project, "invoice.finalized", inv.ID, inv, in.Now); err != nil {
-		return false, err
-	}
-	if set.PaymentBehavior != projects.PaymentAutomatic && amountDue(inv) != 0 {
-		return false, nil
-	}
-	return true, markPaid(ctx, tx, in.Project, inv, in.Now)
-}
-
-// amountDue is what remains to pay once the user balance is applied.
-func amountDue(inv *Invoice) int64 {
-	due := inv.Total.Amount
-	if inv.AppliedBalance != nil {
-		due -= inv.AppliedBalance.Amount
-	}
-	return due
-}
-
-// invoiceOf builds the draft creation invoice from its computed amounts.
-func invoiceOf(a Amounts, in subscriptions.CreationInvoice, currency string) *Invoice {
-	price := func(v int64) money.Price { return money.Price{Amount: v, Currency: currency} }
-	inv := &Invoice{Object: "invoice", ID: ids.New(ids.Invoice), CreatedAt: in.Now, Discount: price(a.Discount), Fees: a.Fees,
-		LineItems: []InvoiceLineItem{}, Reason: ReasonSubscriptionCreation, Status: StatusDraft, Subscription: in.Subscription,
-		Subtotal: price(a.Subtotal), Tax: price(a.Tax), Total: price(a.Total), User: in.User, periodNumber: 1}
-	if a.ExemptionReason != "" {
-		r := a.ExemptionReason
-		inv.TaxExemptionReason = &r
-	}
-	for _, l := range a.Lines {
-		li := InvoiceLineItem{Object: "invoiceLineItem", ID: ids.New(ids.InvoiceLine), Amount: l.Amount, Description: in.Plan.Name,
-			Discount: l.Discount, Plan: in.Plan.ID, Quantity: 1, Tax: l.Tax, Taxes: []InvoiceTax{}, Total: l.Amount - l.Discount + l.Tax}
-		for _, x := range l.Taxes {
-			li.Taxes = append(li.Taxes, InvoiceTax{Object: "invoiceTax", ID: ids.New(ids.InvoiceTax), Amount: x.Amount, Name: x.Name,
-				Percentage: Percentage(x.PPM), Type: x.Type})
-		}
-		inv.LineItems = append(inv.LineItems, li)
-	}
-	return inv
 }

@@ -33,11 +33,13 @@ func New(db *store.DB, log *slog.Logger, carriers network.Registry) *Platform {
 		carriers = network.Simulated{}
 	}
 	subs := &subscriptions.Service{Carriers: carriers}
-	invoices := &billing.Invoices{Activator: subs}
+	invoices := &billing.Invoices{Lifecycle: subs}
 	subs.Billing = invoices
 	handlers := timeline.Handlers{}
-	for kind, h := range subs.Handlers() {
-		handlers[kind] = h
+	for _, hs := range []timeline.Handlers{subs.Handlers(), invoices.Handlers()} {
+		for kind, h := range hs {
+			handlers[kind] = h
+		}
 	}
 	return &Platform{
 		DB:            db,

@@ -1,11 +1,16 @@
 package projects
 
 import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
 	"math"
 
 	"cellgate/internal/errs"
 	"cellgate/internal/money"
 	"cellgate/internal/optional"
+	"cellgate/internal/store"
 	"cellgate/internal/validate"
 )
 
@@ -132,4 +137,36 @@ func setEnum(dst *string, v optional.Value[string], field string, allowed ...str
 	}
 	*dst = v.Value
 	return nil
+}
+
+// breaksOpenInvoices reports whether a settings change turns Billing off or
+// switches its currency: the open invoices of billed subscriptions would
+// lose their rules or mix currencies.
+func breaksOpenInvoices(before, after *Billing) bool {
+	if before == nil {
+		return false
+	}
+	return after == nil || after.Currency != before.Currency
+}
+
+// checkBillingNotInUse refuses such a change while the project has a billed
+// subscription that has not ended (docs/billing.md §1).
+func checkBillingNotInUse(ctx context.Context, q store.Querier, project string, before, after *Billing) error {
+	if !breaksOpenInvoices(before, after) {
+		return nil
+	}
+	var one int
+	err := q.QueryRow(ctx, `SELECT 1 FROM subscriptions WHERE project_id = ? AND billed AND status <> 'ended' LIMIT 1`, project).Scan(&one)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("projects: billed subscriptions of %s: %w", project, err)
+	}
+	what := "turned off"
+	if after != nil {
+		what = fmt.Sprintf("switched from %s to %s", before.Currency, after.Currency)
+	}
+	return errs.Conflict("billingInUse", "Billing cannot be %s while the project has billed subscriptions that have not ended.", what).
+		WithHint("End those subscriptions first (POST /projects/%s/subscriptions/{subscription}/end), then change billing.", project)
 }

@@ -60,3 +60,31 @@ func TestBillingUpdateKeepsUnsetFields(t *testing.T) {
 		t.Errorf("got %+v, want %+v", got, want)
 	}
 }
+
+// TestBillingChangesThatBreakOpenInvoices: "PATCH /projects with billing:
+// null, or with a different currency, while the project has a billed
+// subscription that has not ended → 409 billingInUse" (docs/billing.md §1).
+// Only those two changes need the check.
+func TestBillingChangesThatBreakOpenInvoices(t *testing.T) {
+	usd := DefaultBilling()
+	eur := usd
+	eur.Currency = "EUR"
+	longerGrace := usd
+	longerGrace.InvoiceOverdueDays = 10
+	for _, c := range []struct {
+		name          string
+		before, after *Billing
+		breaks        bool
+	}{
+		{"stays off", nil, nil, false},
+		{"turned on", nil, &usd, false},
+		{"turned off", &usd, nil, true},
+		{"currency changed", &usd, &eur, true},
+		{"same currency", &usd, &usd, false},
+		{"other setting changed", &usd, &longerGrace, false},
+	} {
+		if got := breaksOpenInvoices(c.before, c.after); got != c.breaks {
+			t.Errorf("%s: breaksOpenInvoices = %v, want %v", c.name, got, c.breaks)
+		}
+	}
+}

@@ -33,7 +33,10 @@ type Project struct {
 	Locales   []string  `json:"locales"`
 	Name      string    `json:"name"`
 	Support   *Support  `json:"support"`
-	Type      Type      `json:"type"`
+	// TaxCountry is the tax country when no address is known
+	// (docs/billing.md §5); nil when not set.
+	TaxCountry *string `json:"taxCountry"`
+	Type       Type    `json:"type"`
 }
 
 // Support holds the contacts an end user can reach.
@@ -92,18 +95,22 @@ func Create(ctx context.Context, tx *store.Tx, in CreateInput, now time.Time) (*
 	return p, nil
 }
 
-const projectColumns = `id, name, type, locales, support, billing, created_at`
+const projectColumns = `id, name, type, locales, support, billing, tax_country, created_at`
 
 func scanProject(row interface{ Scan(...any) error }) (*Project, error) {
 	var (
 		p                Project
 		locales          string
 		support, billing sql.NullString
+		taxCountry       sql.NullString
 		createdAt        int64
 		typ              string
 	)
-	if err := row.Scan(&p.ID, &p.Name, &typ, &locales, &support, &billing, &createdAt); err != nil {
+	if err := row.Scan(&p.ID, &p.Name, &typ, &locales, &support, &billing, &taxCountry, &createdAt); err != nil {
 		return nil, err
+	}
+	if taxCountry.Valid {
+		p.TaxCountry = &taxCountry.String
 	}
 	p.Object, p.Type, p.CreatedAt = "project", Type(typ), store.Time(createdAt)
 	if err := json.Unmarshal([]byte(locales), &p.Locales); err != nil {
@@ -126,7 +133,12 @@ func scanProject(row interface{ Scan(...any) error }) (*Project, error) {
 
 // Get reads a project; a missing one is a notFound error.
 func Get(ctx context.Context, q store.Querier, id string) (*Project, error) {
-	p, err := scanProject(q.QueryRow(ctx, `SELECT `+projectColumns+` FROM projects WHERE id = ?`, id))
+	return get(ctx, q, id, "")
+}
+
+// get reads a project with an optional row lock suffix.
+func get(ctx context.Context, q store.Querier, id, lock string) (*Project, error) {
+	p, err := scanProject(q.QueryRow(ctx, `SELECT `+projectColumns+` FROM projects WHERE id = ?`+lock, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, errs.NotFound("project", id)
 	}

@@ -7,6 +7,7 @@ import (
 
 	"cellgate/internal/errs"
 	"cellgate/internal/events"
+	"cellgate/internal/geo"
 	"cellgate/internal/optional"
 	"cellgate/internal/store"
 	"cellgate/internal/validate"
@@ -20,6 +21,8 @@ type UpdateInput struct {
 	// Billing null turns the Billing API off; an object turns it on (from
 	// the defaults) or changes the given settings.
 	Billing optional.Value[BillingUpdate] `json:"billing"`
+	// TaxCountry null clears it.
+	TaxCountry optional.Value[string] `json:"taxCountry"`
 }
 
 // SupportUpdate changes the support contacts; null clears one.
@@ -33,7 +36,10 @@ const MaxLocales = 20
 
 // Update applies a PATCH and records com.gigs.project.updated.
 func Update(ctx context.Context, tx *store.Tx, id string, in UpdateInput, now time.Time) (*Project, error) {
-	before, err := Get(ctx, tx, id)
+	// The row lock orders this update against subscription creation, which
+	// reads the project under a share lock: the billingInUse check below
+	// then sees every subscription created before it.
+	before, err := get(ctx, tx, id, tx.Dialect().ForNoKeyUpdate())
 	if err != nil {
 		return nil, err
 	}
@@ -76,8 +82,16 @@ func Update(ctx context.Context, tx *store.Tx, id string, in UpdateInput, now ti
 			after.Billing = &b
 		}
 	}
-	_, err = tx.Exec(ctx, `UPDATE projects SET name = ?, locales = ?, support = ?, billing = ?, updated_at = ? WHERE id = ?`,
-		after.Name, store.JSON(after.Locales), store.NullJSON(after.Support), store.NullJSON(after.Billing), store.Micros(now), id)
+	if in.TaxCountry.Set {
+		if after.TaxCountry, err = checkTaxCountry(in.TaxCountry); err != nil {
+			return nil, err
+		}
+	}
+	if err := checkBillingNotInUse(ctx, tx, id, before.Billing, after.Billing); err != nil {
+		return nil, err
+	}
+	_, err = tx.Exec(ctx, `UPDATE projects SET name = ?, locales = ?, support = ?, billing = ?, tax_country = ?, updated_at = ? WHERE id = ?`,
+		after.Name, store.JSON(after.Locales), store.NullJSON(after.Support), store.NullJSON(after.Billing), after.TaxCountry, store.Micros(now), id)
 	if err != nil {
 		return nil, fmt.Errorf("projects: update %s: %w", id, err)
 	}
@@ -85,6 +99,18 @@ func Update(ctx context.Context, tx *store.Tx, id string, in UpdateInput, now ti
 		return nil, err
 	}
 	return &after, nil
+}
+
+// checkTaxCountry reads the taxCountry field: null clears it.
+func checkTaxCountry(v optional.Value[string]) (*string, error) {
+	if v.Null {
+		return nil, nil
+	}
+	if !geo.ValidCountry(v.Value) {
+		return nil, errs.Invalid("taxCountryInvalid", "taxCountry must be an ISO 3166-1 alpha-2 country code such as US, or null; got %q.", v.Value)
+	}
+	c := v.Value
+	return &c, nil
 }
 
 func checkLocales(v optional.Value[[]string]) error {

@@ -27,25 +27,6 @@ type Service struct {
 	Billing Billing
 }
 
-// Billing is the billing engine as the lifecycle sees it; package billing
-// implements it, so neither package imports the other's internals.
-type Billing interface {
-	// InvoiceCreation issues and finalizes the first invoice of a new
-	// subscription and reports whether it was paid at once.
-	InvoiceCreation(ctx context.Context, tx *store.Tx, in CreationInvoice) (paid bool, err error)
-	// VoidUnpaid voids the subscription's unpaid invoices when it ends.
-	VoidUnpaid(ctx context.Context, tx *store.Tx, project, subscription string, now time.Time) error
-}
-
-// CreationInvoice is what the first invoice of a subscription is made of.
-type CreationInvoice struct {
-	Project, Subscription, User string
-	Plan                        *catalog.Plan
-	AddressID                   string // "" = none
-	Billing                     *projects.Billing
-	Now                         time.Time
-}
-
 // Timer kinds of the lifecycle.
 const (
 	KindActivate  = "subscription.activate"
@@ -65,6 +46,9 @@ type CreateInput struct {
 	SIM         string                          `json:"sim"`
 	UserAddress optional.Value[string]          `json:"userAddress"`
 	Metadata    optional.Value[metadata.Update] `json:"metadata"`
+	// Billing overrides the project's delinquency settings for this
+	// subscription (billed projects only).
+	Billing optional.Value[BillingInput] `json:"billing"`
 }
 
 // Create starts a subscription: pending until the provider activates it.
@@ -97,6 +81,10 @@ func (s *Service) Create(ctx context.Context, tx *store.Tx, project string, in C
 	if err != nil {
 		return nil, err
 	}
+	if in.Billing.Present() && settings == nil {
+		return nil, errs.Conflict("billingNotEnabled", "The project does not bill, so the subscription takes no billing settings.").
+			WithHint("Turn Billing on with PATCH /projects/{project} first.")
+	}
 	sim, err := s.chooseSIM(ctx, tx, project, plan, user.ID, in.SIM, now)
 	if err != nil {
 		return nil, err
@@ -109,7 +97,12 @@ func (s *Service) Create(ctx context.Context, tx *store.Tx, project string, in C
 		return nil, err
 	}
 	r := &record{ID: ids.New(ids.Subscription), Project: project, PlanID: plan.ID, UserID: user.ID, Status: StatusPending,
-		CreatedAt: now, SIMID: sim.ID, AddressID: addressID, PhoneNumber: number, Metadata: md, plan: plan}
+		CreatedAt: now, SIMID: sim.ID, AddressID: addressID, PhoneNumber: number, Metadata: md, plan: plan, Billed: settings != nil}
+	if in.Billing.Present() {
+		if err := in.Billing.Value.apply(r); err != nil {
+			return nil, err
+		}
+	}
 	if settings != nil {
 		return s.createBilled(ctx, tx, r, sim, settings, now)
 	}

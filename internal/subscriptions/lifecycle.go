@@ -87,10 +87,17 @@ func (s *Service) Cancel(ctx context.Context, tx *store.Tx, project, id string, 
 		return s.end(ctx, tx, r, c, now)
 	}
 	r.CanceledAt, r.EndedAt, r.Cancellation = &now, r.earliestEnd(now), c
-	return s.commit(ctx, tx, r, now, func(v *Subscription) error {
+	v, err := s.commit(ctx, tx, r, now, func(v *Subscription) error {
 		return events.Record(ctx, tx, project, "subscription.canceled", id, v, now)
 	})
+	if err != nil || !s.bills(r) {
+		return v, err
+	}
+	return v, s.Billing.Canceled(ctx, tx, r.billed(), now)
 }
+
+// bills reports whether the billing engine follows r.
+func (s *Service) bills(r *record) bool { return r.Billed && s.Billing != nil }
 
 // Resume takes back a cancellation. Once the cutoff before the scheduled
 // end has passed, the end is committed and resuming is refused.
@@ -109,9 +116,13 @@ func (s *Service) Resume(ctx context.Context, tx *store.Tx, project, id string, 
 			WithHint("After it ends, create a new subscription on the same SIM within 60 days to keep the number.")
 	}
 	r.CanceledAt, r.EndedAt, r.Cancellation = nil, nil, nil
-	return s.commit(ctx, tx, r, now, func(v *Subscription) error {
+	v, err := s.commit(ctx, tx, r, now, func(v *Subscription) error {
 		return events.Record(ctx, tx, project, "subscription.resumed", id, v, now)
 	})
+	if err != nil || !s.bills(r) {
+		return v, err
+	}
+	return v, s.Billing.Resumed(ctx, tx, r.billed(), now)
 }
 
 // End ends the subscription now, irreversibly.
@@ -136,12 +147,6 @@ func (s *Service) End(ctx context.Context, tx *store.Tx, project, id string, in 
 // end stops the line, frees the SIM into its 60 days of grace and records
 // subscription.ended.
 func (s *Service) end(ctx context.Context, tx *store.Tx, r *record, c *Cancellation, now time.Time) (*Subscription, error) {
-	if r.Status == StatusInitiated && s.Billing != nil {
-		// Never activated, never to be paid for.
-		if err := s.Billing.VoidUnpaid(ctx, tx, r.Project, r.ID, now); err != nil {
-			return nil, err
-		}
-	}
 	r.Status, r.EndedAt, r.Cancellation = StatusEnded, &now, c
 	if r.CanceledAt == nil {
 		r.CanceledAt = &now
@@ -170,9 +175,14 @@ func (s *Service) end(ctx context.Context, tx *store.Tx, r *record, c *Cancellat
 			return nil, err
 		}
 	}
-	return s.commit(ctx, tx, r, now, func(v *Subscription) error {
+	v, err := s.commit(ctx, tx, r, now, func(v *Subscription) error {
 		return events.Record(ctx, tx, r.Project, "subscription.ended", r.ID, v, now)
 	})
+	if err != nil || !s.bills(r) {
+		return v, err
+	}
+	// Invoices of periods never entered are voided or credited.
+	return v, s.Billing.Ended(ctx, tx, r.billed(), now)
 }
 
 // commit saves r and records the event that record builds from its view.
@@ -218,7 +228,10 @@ func (s *Service) handleActivate(ctx context.Context, tx *store.Tx, t timeline.T
 	_, err = s.commit(ctx, tx, r, now, func(v *Subscription) error {
 		return events.Record(ctx, tx, r.Project, "subscription.activated", r.ID, v, now)
 	})
-	return err
+	if err != nil || !s.bills(r) {
+		return err
+	}
+	return s.Billing.PeriodStarted(ctx, tx, r.billed(), now, false)
 }
 
 // handlePeriodEnd renews the subscription into its next period, or ends it
@@ -236,6 +249,16 @@ func (s *Service) handlePeriodEnd(ctx context.Context, tx *store.Tx, t timeline.
 		_, err = s.end(ctx, tx, r, &Cancellation{Cause: CauseSubscriptionEnded}, r.Period.End)
 		return err
 	}
+	if s.bills(r) {
+		refused, err := s.Billing.RenewalRefused(ctx, tx, r.billed(), r.Period.End)
+		if err != nil {
+			return err
+		}
+		if refused {
+			_, err = s.end(ctx, tx, r, &Cancellation{Cause: CauseInvoiceUnpaid}, r.Period.End)
+			return err
+		}
+	}
 	next := r.Period.Number + 1
 	r.Period = &Period{Number: next, Start: r.Period.End, End: r.periodEnd(next)}
 	if err := timeline.Schedule(ctx, tx, r.Project, KindPeriodEnd, r.ID, r.Period.End); err != nil {
@@ -250,7 +273,10 @@ func (s *Service) handlePeriodEnd(ctx context.Context, tx *store.Tx, t timeline.
 	if err != nil {
 		return err
 	}
-	return events.Record(ctx, tx, r.Project, "subscription.renewed", r.ID, v, now)
+	if err := events.Record(ctx, tx, r.Project, "subscription.renewed", r.ID, v, now); err != nil || !s.bills(r) {
+		return err
+	}
+	return s.Billing.PeriodStarted(ctx, tx, r.billed(), now, true)
 }
 
 // EndForUser ends every subscription of a user who is being deleted, with

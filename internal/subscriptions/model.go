@@ -50,6 +50,7 @@ type Subscription struct {
 	Object              string        `json:"object"`
 	ID                  string        `json:"id"`
 	ActivatedAt         *time.Time    `json:"activatedAt"`
+	Billing             *BillingView  `json:"billing"`
 	CanceledAt          *time.Time    `json:"canceledAt"`
 	CancellationDetails *Cancellation `json:"cancellationDetails"`
 	CreatedAt           time.Time     `json:"createdAt"`
@@ -66,6 +67,15 @@ type Subscription struct {
 	Status              string        `json:"status"`
 	User                *users.User   `json:"user"`
 	UserAddress         *string       `json:"userAddress"`
+}
+
+// BillingView is the billing of a billed subscription: its delinquency
+// overrides as given at creation (null follows the project) and its
+// discount (none until vouchers exist).
+type BillingView struct {
+	Discount             any     `json:"discount"`
+	InvoiceOverdueDays   *int    `json:"invoiceOverdueDays"`
+	InvoiceOverdueAction *string `json:"invoiceOverdueAction"`
 }
 
 // Cancellation says why a subscription ends or ended.
@@ -101,7 +111,13 @@ type record struct {
 	EndedAt      *time.Time
 	Cancellation *Cancellation
 	Metadata     metadata.Map
-	plan         *catalog.Plan // loaded with the record
+	// Billed is fixed at creation: the project billed when it began.
+	Billed bool
+	// OverdueDays and OverdueAction override the project's delinquency
+	// settings; nil follows the project.
+	OverdueDays   *int
+	OverdueAction *string
+	plan          *catalog.Plan // loaded with the record
 }
 
 // periodEnd is when period n ends, measured from the renewal anchor.

@@ -17,7 +17,8 @@ import (
 )
 
 const columns = `id, project_id, plan_id, user_id, status, created_at, sim_id, user_address_id, phone_number, activated_at,
-	anchor_at, anchor_period, period_number, period_start, period_end, canceled_at, ended_at, cancellation, metadata`
+	anchor_at, anchor_period, period_number, period_start, period_end, canceled_at, ended_at, cancellation, metadata,
+	billed, billing_overdue_days, billing_overdue_action`
 
 func scan(row interface{ Scan(...any) error }) (*record, error) {
 	var (
@@ -28,9 +29,12 @@ func scan(row interface{ Scan(...any) error }) (*record, error) {
 		canceled, ended                       sql.NullInt64
 		anchorPeriod, periodNumber            sql.NullInt64
 		md                                    string
+		overdueDays                           sql.NullInt64
+		overdueAction                         sql.NullString
 	)
 	err := row.Scan(&r.ID, &r.Project, &r.PlanID, &r.UserID, &r.Status, &createdAt, &simID, &addressID, &phone, &activated,
-		&anchor, &anchorPeriod, &periodNumber, &pStart, &pEnd, &canceled, &ended, &cancellation, &md)
+		&anchor, &anchorPeriod, &periodNumber, &pStart, &pEnd, &canceled, &ended, &cancellation, &md,
+		&r.Billed, &overdueDays, &overdueAction)
 	if err != nil {
 		return nil, err
 	}
@@ -39,6 +43,13 @@ func scan(row interface{ Scan(...any) error }) (*record, error) {
 	r.ActivatedAt, r.AnchorAt = store.NullTime(activated), store.NullTime(anchor)
 	r.AnchorPeriod = int(anchorPeriod.Int64)
 	r.CanceledAt, r.EndedAt = store.NullTime(canceled), store.NullTime(ended)
+	if overdueDays.Valid {
+		d := int(overdueDays.Int64)
+		r.OverdueDays = &d
+	}
+	if overdueAction.Valid {
+		r.OverdueAction = &overdueAction.String
+	}
 	if periodNumber.Valid && pStart.Valid && pEnd.Valid {
 		r.Period = &Period{Number: int(periodNumber.Int64), Start: store.Time(pStart.Int64), End: store.Time(pEnd.Int64)}
 	}
@@ -74,8 +85,10 @@ func memoPlan(ctx context.Context, q store.Querier, project, id string) (*catalo
 }
 
 func insert(ctx context.Context, tx *store.Tx, r *record) error {
-	_, err := tx.Exec(ctx, `INSERT INTO subscriptions (`+columns+`, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		append([]any{r.ID, r.Project, r.PlanID, r.UserID}, append(mutableValues(r), store.Micros(r.CreatedAt))...)...)
+	values := append([]any{r.ID, r.Project, r.PlanID, r.UserID}, mutableValues(r)...)
+	values = append(values, r.Billed, r.OverdueDays, r.OverdueAction, store.Micros(r.CreatedAt))
+	_, err := tx.Exec(ctx, `INSERT INTO subscriptions (`+columns+`, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, values...)
 	if err != nil {
 		return fmt.Errorf("subscriptions: insert: %w", err)
 	}
@@ -133,6 +146,9 @@ func view(ctx context.Context, q store.Querier, r *record, now time.Time) (*Subs
 		Object: "subscription", ID: r.ID, ActivatedAt: r.ActivatedAt, CanceledAt: r.CanceledAt,
 		CancellationDetails: r.Cancellation, CreatedAt: r.CreatedAt, EarliestEndAt: r.earliestEnd(now), EndedAt: r.EndedAt,
 		Metadata: r.Metadata, Plan: r.plan, Status: r.Status, User: u,
+	}
+	if r.Billed {
+		s.Billing = &BillingView{InvoiceOverdueDays: r.OverdueDays, InvoiceOverdueAction: r.OverdueAction}
 	}
 	if r.live() {
 		p := *r.Period

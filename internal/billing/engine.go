@@ -1,0 +1,199 @@
+package billing
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"cellgate/internal/billing/tax"
+	"cellgate/internal/errs"
+	"cellgate/internal/projects"
+	"cellgate/internal/store"
+	"cellgate/internal/subscriptions"
+	"cellgate/internal/timeline"
+)
+
+// Invoices is the billing engine: it issues the invoices of billed
+// subscriptions and runs their delinquency (docs/billing.md §2, §3). It
+// implements subscriptions.Billing.
+type Invoices struct {
+	Calculator tax.Calculator
+	// Lifecycle is the subscription lifecycle the engine acts on.
+	Lifecycle Lifecycle
+}
+
+// Lifecycle is what the engine asks of the subscription lifecycle;
+// subscriptions.Service implements it.
+type Lifecycle interface {
+	// ActivatePaid starts the subscription whose first invoice got paid.
+	ActivatePaid(ctx context.Context, tx *store.Tx, project, id string, now time.Time) error
+	LoadBilled(ctx context.Context, tx *store.Tx, project, id string) (*subscriptions.Billed, error)
+	EndUnpaid(ctx context.Context, tx *store.Tx, project, id string, at time.Time) error
+	Restrict(ctx context.Context, tx *store.Tx, project, id string, at time.Time) error
+	RestartPeriod(ctx context.Context, tx *store.Tx, project, id string, at time.Time) (*subscriptions.Billed, error)
+	Restore(ctx context.Context, tx *store.Tx, project, id string, at time.Time) error
+}
+
+var _ subscriptions.Billing = (*Invoices)(nil)
+
+func (e *Invoices) calculator() tax.Calculator {
+	if e.Calculator == nil {
+		return DefaultCalculator()
+	}
+	return e.Calculator
+}
+
+// Timer kinds of the engine.
+const (
+	KindAdvanceInvoice = "billing.advanceInvoice"
+	KindWillBeOverdue  = "invoice.willBeOverdue"
+	KindOverdue        = "invoice.overdue"
+)
+
+// Handlers are the engine's timers.
+func (e *Invoices) Handlers() timeline.Handlers {
+	return timeline.Handlers{
+		KindAdvanceInvoice: e.handleAdvanceInvoice,
+		KindWillBeOverdue:  e.handleWillBeOverdue,
+		KindOverdue:        e.handleOverdue,
+	}
+}
+
+// settingsOf reads the project's billing settings once per batch of
+// timers; nil when the project no longer bills.
+func settingsOf(ctx context.Context, tx *store.Tx, project string) (*projects.Billing, error) {
+	return timeline.Memo(ctx, "billing/"+project, func() (*projects.Billing, error) {
+		p, err := projects.Get(ctx, tx, project)
+		if err != nil {
+			return nil, err
+		}
+		return p.Billing, nil
+	})
+}
+
+// overdueDays is the grace the subscription gets after renewal.
+func overdueDays(b *subscriptions.Billed, set *projects.Billing) int {
+	if b.OverdueDays != nil {
+		return *b.OverdueDays
+	}
+	return set.InvoiceOverdueDays
+}
+
+// overdueAction is what happens when the subscription's invoice is overdue.
+func overdueAction(b *subscriptions.Billed, set *projects.Billing) string {
+	if b.OverdueAction != nil {
+		return *b.OverdueAction
+	}
+	return set.InvoiceOverdueAction
+}
+
+const day = 24 * time.Hour
+
+// advanceAt is when the renewal invoice for the period after p is issued:
+// A days before p ends, but never before p began.
+func advanceAt(p *subscriptions.Period, days int) time.Time {
+	at := p.End.Add(-time.Duration(days) * day)
+	if at.Before(p.Start) {
+		return p.Start
+	}
+	return at
+}
+
+// PeriodStarted issues the renewal invoice of a period just entered unless
+// it was issued in advance, and schedules the advance invoice of the next.
+func (e *Invoices) PeriodStarted(ctx context.Context, tx *store.Tx, b *subscriptions.Billed, now time.Time, renewal bool) error {
+	set, err := settingsOf(ctx, tx, b.Project)
+	if err != nil || set == nil {
+		return err
+	}
+	if renewal {
+		inv, err := periodInvoice(ctx, tx, b.Project, b.ID, b.Period.Number)
+		if err != nil {
+			return err
+		}
+		if inv == nil {
+			if _, err := e.issueRenewal(ctx, tx, b, b.Period, set, now); err != nil {
+				return err
+			}
+		}
+	}
+	return scheduleAdvance(ctx, tx, b, set)
+}
+
+// scheduleAdvance plans the advance invoice of the period after the
+// current one, when the project invoices in advance.
+func scheduleAdvance(ctx context.Context, tx *store.Tx, b *subscriptions.Billed, set *projects.Billing) error {
+	if set.AdvanceInvoicingDays == 0 || b.Next == nil {
+		return nil
+	}
+	return timeline.Schedule(ctx, tx, b.Project, KindAdvanceInvoice, b.ID, advanceAt(b.Period, set.AdvanceInvoicingDays))
+}
+
+// RenewalRefused is the renewal check of docs/billing.md §3: an invoice
+// of the ending period still unpaid, or an advance invoice already overdue,
+// ends the subscription instead of renewing it. The invoice becomes overdue
+// first if it was not yet.
+func (e *Invoices) RenewalRefused(ctx context.Context, tx *store.Tx, b *subscriptions.Billed, at time.Time) (bool, error) {
+	invs, err := subscriptionInvoices(ctx, tx, b.Project, b.ID)
+	if err != nil {
+		return false, err
+	}
+	for _, inv := range invs {
+		if inv.Status != StatusFinalized {
+			continue
+		}
+		current := inv.periodNumber <= b.Period.Number
+		advanceDue := inv.periodNumber == b.Period.Number+1 && inv.overdueAt != nil && !inv.overdueAt.After(at)
+		if current || advanceDue {
+			return true, e.markOverdue(ctx, tx, b.Project, inv, at)
+		}
+	}
+	return false, nil
+}
+
+// Canceled settles the invoice of a period the subscription will no longer
+// enter: canceled before the cutoff, it ends with the current period.
+func (e *Invoices) Canceled(ctx context.Context, tx *store.Tx, b *subscriptions.Billed, now time.Time) error {
+	if !b.Live() || !b.Canceled() {
+		return nil
+	}
+	return e.settleFrom(ctx, tx, b, *b.EndsAt, originCancel, now)
+}
+
+// Resumed issues the advance invoice a cancellation voided, when its time
+// has come (docs/billing.md §3 reading 9).
+func (e *Invoices) Resumed(ctx context.Context, tx *store.Tx, b *subscriptions.Billed, now time.Time) error {
+	return e.issueAdvanceIfDue(ctx, tx, b, now)
+}
+
+// Ended settles the invoices of periods the subscription never enters.
+func (e *Invoices) Ended(ctx context.Context, tx *store.Tx, b *subscriptions.Billed, at time.Time) error {
+	if err := timeline.Cancel(ctx, tx, KindAdvanceInvoice, b.ID); err != nil {
+		return err
+	}
+	return e.settleFrom(ctx, tx, b, at, originEnd, at)
+}
+
+// lockInvoice reads an invoice for a change together with its
+// subscription. The subscription row is locked before the invoice, the
+// order every lifecycle path takes (subscription, then its invoices), so
+// a payment and a renewal of one subscription never deadlock on
+// PostgreSQL. b is nil for an invoice whose subscription is not billed.
+func (e *Invoices) lockInvoice(ctx context.Context, tx *store.Tx, project, id string) (*Invoice, *subscriptions.Billed, error) {
+	var subscription string
+	err := tx.QueryRow(ctx, `SELECT subscription_id FROM invoices WHERE id = ? AND project_id = ?`, id, project).Scan(&subscription)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil, errs.NotFound("invoice", id)
+	}
+	if err != nil {
+		return nil, nil, fmt.Errorf("billing: invoice %s: %w", id, err)
+	}
+	b, err := e.Lifecycle.LoadBilled(ctx, tx, project, subscription)
+	if err != nil {
+		return nil, nil, err
+	}
+	inv, err := loadInvoice(ctx, tx, project, id)
+	return inv, b, err
+}

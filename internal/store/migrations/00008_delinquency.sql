@@ -1,0 +1,18 @@
+-- +goose Up
+-- Billed subscriptions and delinquency (docs/billing.md §1, §3, §9).
+-- Whether a subscription is billed is fixed when it is created; the two
+-- delinquency overrides are NULL when the project's settings apply.
+ALTER TABLE subscriptions ADD COLUMN billed BOOLEAN NOT NULL DEFAULT FALSE;
+ALTER TABLE subscriptions ADD COLUMN billing_overdue_days INTEGER;
+ALTER TABLE subscriptions ADD COLUMN billing_overdue_action TEXT;
+-- Turning Billing off is refused while a billed subscription runs.
+CREATE INDEX subscriptions_billed_running ON subscriptions (project_id, status) WHERE billed;
+-- The invoices of one subscription by period, for the renewal checks.
+CREATE INDEX invoices_by_period ON invoices (subscription_id, period_number);
+
+-- +goose Down
+DROP INDEX invoices_by_period;
+DROP INDEX subscriptions_billed_running;
+ALTER TABLE subscriptions DROP COLUMN billing_overdue_action;
+ALTER TABLE subscriptions DROP COLUMN billing_overdue_days;
+ALTER TABLE subscriptions DROP COLUMN billed;

@@ -1,0 +1,208 @@
+package subscriptions
+
+import (
+	"context"
+	"time"
+
+	"cellgate/internal/catalog"
+	"cellgate/internal/errs"
+	"cellgate/internal/events"
+	"cellgate/internal/network"
+	"cellgate/internal/optional"
+	"cellgate/internal/projects"
+	"cellgate/internal/sims"
+	"cellgate/internal/store"
+	"cellgate/internal/timeline"
+	"cellgate/internal/validate"
+)
+
+func init() {
+	events.Register("subscription.restricted", "subscription.restored")
+}
+
+// Billing is the billing engine as the lifecycle sees it; package billing
+// implements it, so neither package imports the other's internals. Every
+// hook runs inside the lifecycle's transaction and only for billed
+// subscriptions (docs/billing.md §3).
+type Billing interface {
+	// InvoiceCreation issues and finalizes the first invoice of a new
+	// subscription and reports whether it was paid at once.
+	InvoiceCreation(ctx context.Context, tx *store.Tx, in CreationInvoice) (paid bool, err error)
+	// PeriodStarted runs when a period begins: at activation, and after a
+	// renewal, whose invoice it issues unless one was issued in advance.
+	PeriodStarted(ctx context.Context, tx *store.Tx, b *Billed, now time.Time, renewal bool) error
+	// RenewalRefused runs at a period end before renewing and reports
+	// whether unpaid invoices end the subscription instead.
+	RenewalRefused(ctx context.Context, tx *store.Tx, b *Billed, at time.Time) (bool, error)
+	// Canceled and Resumed follow a cancellation and its withdrawal.
+	Canceled(ctx context.Context, tx *store.Tx, b *Billed, now time.Time) error
+	Resumed(ctx context.Context, tx *store.Tx, b *Billed, now time.Time) error
+	// Ended settles the invoices of periods the subscription never enters.
+	Ended(ctx context.Context, tx *store.Tx, b *Billed, at time.Time) error
+}
+
+// CreationInvoice is what the first invoice of a subscription is made of.
+type CreationInvoice struct {
+	Project, Subscription, User string
+	Plan                        *catalog.Plan
+	AddressID                   string // "" = none
+	Billing                     *projects.Billing
+	Now                         time.Time
+}
+
+// BillingInput is the billing object of POST /subscriptions: the two
+// delinquency settings, each null or absent to follow the project.
+type BillingInput struct {
+	InvoiceOverdueDays   optional.Value[int]    `json:"invoiceOverdueDays"`
+	InvoiceOverdueAction optional.Value[string] `json:"invoiceOverdueAction"`
+}
+
+// apply checks the overrides and records them on r.
+func (in BillingInput) apply(r *record) error {
+	if v := in.InvoiceOverdueDays.Ptr(); v != nil {
+		if *v < 0 || *v > projects.MaxInvoiceOverdueDays {
+			return errs.Invalid("billingInvalid", "billing.invoiceOverdueDays must be between 0 and %d.", projects.MaxInvoiceOverdueDays)
+		}
+		r.OverdueDays = v
+	}
+	if v := in.InvoiceOverdueAction.Ptr(); v != nil {
+		err := validate.OneOf("billing.invoiceOverdueAction", *v, projects.OverdueActionNone, projects.OverdueActionEnd, projects.OverdueActionRestrict)
+		if err != nil {
+			return err
+		}
+		r.OverdueAction = v
+	}
+	return nil
+}
+
+// Billed is a billed subscription as the billing engine sees it.
+type Billed struct {
+	Project, ID, User, AddressID string
+	Plan                         *catalog.Plan
+	Status                       string
+	ActivatedAt                  *time.Time
+	// Period is the current period and Next the one after it; both nil
+	// while the subscription has no running period. Next is nil too for
+	// plans that do not renew.
+	Period, Next *Period
+	// EndsAt is the scheduled end of a canceled subscription, or the end
+	// of an ended one.
+	EndsAt *time.Time
+	// OverdueDays and OverdueAction are the subscription's overrides; nil
+	// follows the project.
+	OverdueDays   *int
+	OverdueAction *string
+}
+
+// Live reports whether the subscription has periods running.
+func (b *Billed) Live() bool { return b.Period != nil }
+
+// Canceled reports whether the subscription will end at EndsAt.
+func (b *Billed) Canceled() bool { return b.Status != StatusEnded && b.EndsAt != nil }
+
+func (r *record) billed() *Billed {
+	b := &Billed{Project: r.Project, ID: r.ID, User: r.UserID, AddressID: r.AddressID, Plan: r.plan, Status: r.Status,
+		ActivatedAt: r.ActivatedAt, EndsAt: r.EndedAt, OverdueDays: r.OverdueDays, OverdueAction: r.OverdueAction}
+	if r.live() {
+		p := *r.Period
+		b.Period = &p
+		if r.recurring() {
+			b.Next = &Period{Number: p.Number + 1, Start: p.End, End: r.periodEnd(p.Number + 1)}
+		}
+	}
+	return b
+}
+
+// LoadBilled reads a subscription for the billing engine; nil when it is
+// not billed.
+func (s *Service) LoadBilled(ctx context.Context, tx *store.Tx, project, id string) (*Billed, error) {
+	r, err := load(ctx, tx, project, id)
+	if err != nil || !r.Billed {
+		return nil, err
+	}
+	return r.billed(), nil
+}
+
+// EndUnpaid ends the subscription at at for an unpaid invoice, replacing
+// any earlier reason (cause invoiceUnpaid).
+func (s *Service) EndUnpaid(ctx context.Context, tx *store.Tx, project, id string, at time.Time) error {
+	r, err := load(ctx, tx, project, id)
+	if err != nil || r.Status == StatusEnded {
+		return err
+	}
+	_, err = s.end(ctx, tx, r, &Cancellation{Cause: CauseInvoiceUnpaid}, at)
+	return err
+}
+
+// Restrict leaves an active line only incoming calls and SMS, no data,
+// until its overdue invoice is paid (seed 003). The period runs on.
+func (s *Service) Restrict(ctx context.Context, tx *store.Tx, project, id string, at time.Time) error {
+	r, err := load(ctx, tx, project, id)
+	if err != nil || r.Status != StatusActive {
+		return err
+	}
+	if err := s.tellCarrier(ctx, tx, r, at, network.Provider.Restrict); err != nil {
+		return err
+	}
+	r.Status = StatusRestricted
+	_, err = s.commit(ctx, tx, r, at, func(v *Subscription) error {
+		return events.Record(ctx, tx, project, "subscription.restricted", id, v, at)
+	})
+	return err
+}
+
+// RestartPeriod ends the current period at at and starts a new full one
+// there, which moves the renewal anchor (docs/billing.md §8). It records no
+// event: the restore that follows does.
+func (s *Service) RestartPeriod(ctx context.Context, tx *store.Tx, project, id string, at time.Time) (*Billed, error) {
+	r, err := load(ctx, tx, project, id)
+	if err != nil {
+		return nil, err
+	}
+	if !r.live() {
+		return nil, errs.Conflict("subscriptionNotLive", "The subscription %s has no running period to restart.", id)
+	}
+	next := r.Period.Number + 1
+	r.AnchorAt, r.AnchorPeriod = &at, next
+	r.Period = &Period{Number: next, Start: at, End: r.periodEnd(next)}
+	if err := timeline.Cancel(ctx, tx, KindPeriodEnd, r.ID); err != nil {
+		return nil, err
+	}
+	if err := timeline.Schedule(ctx, tx, project, KindPeriodEnd, r.ID, r.Period.End); err != nil {
+		return nil, err
+	}
+	if err := save(ctx, tx, r, at); err != nil {
+		return nil, err
+	}
+	return r.billed(), nil
+}
+
+// Restore gives a restricted line its full service back.
+func (s *Service) Restore(ctx context.Context, tx *store.Tx, project, id string, at time.Time) error {
+	r, err := load(ctx, tx, project, id)
+	if err != nil || r.Status != StatusRestricted {
+		return err
+	}
+	if err := s.tellCarrier(ctx, tx, r, at, network.Provider.Restore); err != nil {
+		return err
+	}
+	r.Status = StatusActive
+	_, err = s.commit(ctx, tx, r, at, func(v *Subscription) error {
+		return events.Record(ctx, tx, project, "subscription.restored", id, v, at)
+	})
+	return err
+}
+
+// tellCarrier passes a change of the line to the SIM's provider.
+func (s *Service) tellCarrier(ctx context.Context, tx *store.Tx, r *record, at time.Time,
+	change func(network.Provider, context.Context, network.LineRequest) error) error {
+	sim, err := sims.GetRecord(ctx, tx, r.Project, r.SIMID)
+	if err != nil {
+		return err
+	}
+	carrier, err := s.Carriers.Provider(sim.Provider)
+	if err != nil {
+		return err
+	}
+	return change(carrier, ctx, network.LineRequest{Project: r.Project, ICCID: sim.ICCID, PhoneNumber: r.PhoneNumber, Now: at})
+}
