@@ -60,10 +60,13 @@ func cancelTimers(ctx context.Context, tx *store.Tx, inv *Invoice) error {
 
 func (e *Invoices) handleWillBeOverdue(ctx context.Context, tx *store.Tx, t timeline.Timer, now time.Time) error {
 	inv, _, err := e.lockInvoice(ctx, tx, t.Project, t.Subject)
-	if err != nil || inv.Status != StatusFinalized || inv.overdueSince != nil {
+	if err != nil || inv.Status != StatusFinalized || inv.overdueSince != nil || inv.overdueAt == nil {
 		return err
 	}
-	return warn(ctx, tx, t.Project, inv, now)
+	if err := warn(ctx, tx, t.Project, inv, now); err != nil {
+		return err
+	}
+	return timeline.Schedule(ctx, tx, t.Project, KindOverdue, inv.ID, *inv.overdueAt)
 }
 
 // handleOverdue is the overdue step of docs/billing.md §3: the invoice

@@ -101,22 +101,17 @@ func advanceAt(p *subscriptions.Period, days int) time.Time {
 	return at
 }
 
-// PeriodStarted issues the renewal invoice of a period just entered unless
-// it was issued in advance, and schedules the advance invoice of the next.
-func (e *Invoices) PeriodStarted(ctx context.Context, tx *store.Tx, b *subscriptions.Billed, now time.Time, renewal bool) error {
+// PeriodStarted issues the renewal invoice of a period just entered when
+// asked (it was not issued in advance), and schedules the advance invoice
+// of the next.
+func (e *Invoices) PeriodStarted(ctx context.Context, tx *store.Tx, b *subscriptions.Billed, now time.Time, invoice bool) error {
 	set, err := settingsOf(ctx, tx, b.Project)
 	if err != nil || set == nil {
 		return err
 	}
-	if renewal {
-		inv, err := periodInvoice(ctx, tx, b.Project, b.ID, b.Period.Number)
-		if err != nil {
+	if invoice {
+		if _, err := e.issueRenewal(ctx, tx, b, b.Period, set, now); err != nil {
 			return err
-		}
-		if inv == nil {
-			if _, err := e.issueRenewal(ctx, tx, b, b.Period, set, now); err != nil {
-				return err
-			}
 		}
 	}
 	return scheduleAdvance(ctx, tx, b, set)
@@ -131,26 +126,30 @@ func scheduleAdvance(ctx context.Context, tx *store.Tx, b *subscriptions.Billed,
 	return timeline.Schedule(ctx, tx, b.Project, KindAdvanceInvoice, b.ID, advanceAt(b.Period, set.AdvanceInvoicingDays))
 }
 
-// RenewalRefused is the renewal check of docs/billing.md §3: an invoice
-// of the ending period still unpaid, or an advance invoice already overdue,
-// ends the subscription instead of renewing it. The invoice becomes overdue
-// first if it was not yet.
-func (e *Invoices) RenewalRefused(ctx context.Context, tx *store.Tx, b *subscriptions.Billed, at time.Time) (bool, error) {
+// BeforeRenewal is the renewal check of docs/billing.md §3: an invoice of
+// the ending period still unpaid, or an advance invoice already overdue,
+// ends the subscription instead of renewing it; the invoice becomes overdue
+// first if it was not yet. It also tells whether the next period is
+// already invoiced.
+func (e *Invoices) BeforeRenewal(ctx context.Context, tx *store.Tx, b *subscriptions.Billed, at time.Time) (subscriptions.RenewalCheck, error) {
+	var check subscriptions.RenewalCheck
 	invs, err := subscriptionInvoices(ctx, tx, b.Project, b.ID)
 	if err != nil {
-		return false, err
+		return check, err
 	}
 	for _, inv := range invs {
+		check.Invoiced = check.Invoiced || inv.periodNumber == b.Period.Number+1
 		if inv.Status != StatusFinalized {
 			continue
 		}
 		current := inv.periodNumber <= b.Period.Number
 		advanceDue := inv.periodNumber == b.Period.Number+1 && inv.overdueAt != nil && !inv.overdueAt.After(at)
 		if current || advanceDue {
-			return true, e.markOverdue(ctx, tx, b.Project, inv, at)
+			check.Refused = true
+			return check, e.markOverdue(ctx, tx, b.Project, inv, at)
 		}
 	}
-	return false, nil
+	return check, nil
 }
 
 // Canceled settles the invoice of a period the subscription will no longer
@@ -162,10 +161,43 @@ func (e *Invoices) Canceled(ctx context.Context, tx *store.Tx, b *subscriptions.
 	return e.settleFrom(ctx, tx, b, *b.EndsAt, originCancel, now)
 }
 
-// Resumed issues the advance invoice a cancellation voided, when its time
-// has come (docs/billing.md §3 reading 9).
+// Resumed undoes what the cancellation settled (docs/billing.md §3
+// reading 9): a paid advance invoice it credited to the balance gets the
+// credit voided and counts again; one it voided is issued anew when its
+// time has come.
 func (e *Invoices) Resumed(ctx context.Context, tx *store.Tx, b *subscriptions.Billed, now time.Time) error {
+	if !b.Live() {
+		return nil
+	}
+	notes, err := queryStrings(ctx, tx, `SELECT c.id FROM credit_notes c JOIN invoices i ON i.id = c.invoice_id
+		WHERE i.subscription_id = ? AND i.project_id = ? AND i.period_number > ? AND c.origin = ? AND c.status = ? ORDER BY c.id`,
+		b.ID, b.Project, b.Period.Number, originCancel, CreditIssued)
+	if err != nil {
+		return err
+	}
+	for _, id := range notes {
+		if _, err := VoidCreditNote(ctx, tx, b.Project, id, now); err != nil {
+			return err
+		}
+	}
 	return e.issueAdvanceIfDue(ctx, tx, b, now)
+}
+
+func queryStrings(ctx context.Context, tx *store.Tx, query string, args ...any) ([]string, error) {
+	rows, err := tx.Query(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for rows.Next() {
+		var s string
+		if err := rows.Scan(&s); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		out = append(out, s)
+	}
+	return out, errors.Join(rows.Err(), rows.Close())
 }
 
 // Ended settles the invoices of periods the subscription never enters.

@@ -111,13 +111,14 @@ func (e *Invoices) finalize(ctx context.Context, tx *store.Tx, inv *Invoice, in 
 }
 
 // scheduleDelinquency plans the warning 24 hours before the invoice is
-// overdue (at once when that moment has passed) and the overdue step.
+// overdue, which in turn plans the overdue step; when that moment has
+// passed, the warning is given now. One timer per unpaid invoice at a
+// time keeps renewals cheap.
 func scheduleDelinquency(ctx context.Context, tx *store.Tx, project string, inv *Invoice, now time.Time) error {
 	if warnAt := inv.overdueAt.Add(-day); warnAt.After(now) {
-		if err := timeline.Schedule(ctx, tx, project, KindWillBeOverdue, inv.ID, warnAt); err != nil {
-			return err
-		}
-	} else if err := warn(ctx, tx, project, inv, now); err != nil {
+		return timeline.Schedule(ctx, tx, project, KindWillBeOverdue, inv.ID, warnAt)
+	}
+	if err := warn(ctx, tx, project, inv, now); err != nil {
 		return err
 	}
 	return timeline.Schedule(ctx, tx, project, KindOverdue, inv.ID, *inv.overdueAt)

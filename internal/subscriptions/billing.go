@@ -28,17 +28,25 @@ type Billing interface {
 	// InvoiceCreation issues and finalizes the first invoice of a new
 	// subscription and reports whether it was paid at once.
 	InvoiceCreation(ctx context.Context, tx *store.Tx, in CreationInvoice) (paid bool, err error)
-	// PeriodStarted runs when a period begins: at activation, and after a
-	// renewal, whose invoice it issues unless one was issued in advance.
-	PeriodStarted(ctx context.Context, tx *store.Tx, b *Billed, now time.Time, renewal bool) error
-	// RenewalRefused runs at a period end before renewing and reports
-	// whether unpaid invoices end the subscription instead.
-	RenewalRefused(ctx context.Context, tx *store.Tx, b *Billed, at time.Time) (bool, error)
+	// PeriodStarted runs when a period begins, at activation and after a
+	// renewal; invoice asks it to issue the period's renewal invoice.
+	PeriodStarted(ctx context.Context, tx *store.Tx, b *Billed, now time.Time, invoice bool) error
+	// BeforeRenewal runs at a period end before renewing: unpaid invoices
+	// may end the subscription instead.
+	BeforeRenewal(ctx context.Context, tx *store.Tx, b *Billed, at time.Time) (RenewalCheck, error)
 	// Canceled and Resumed follow a cancellation and its withdrawal.
 	Canceled(ctx context.Context, tx *store.Tx, b *Billed, now time.Time) error
 	Resumed(ctx context.Context, tx *store.Tx, b *Billed, now time.Time) error
 	// Ended settles the invoices of periods the subscription never enters.
 	Ended(ctx context.Context, tx *store.Tx, b *Billed, at time.Time) error
+}
+
+// RenewalCheck is the billing engine's answer before a renewal.
+type RenewalCheck struct {
+	// Refused ends the subscription for an unpaid invoice instead.
+	Refused bool
+	// Invoiced says the next period was already invoiced in advance.
+	Invoiced bool
 }
 
 // CreationInvoice is what the first invoice of a subscription is made of.

@@ -249,12 +249,12 @@ func (s *Service) handlePeriodEnd(ctx context.Context, tx *store.Tx, t timeline.
 		_, err = s.end(ctx, tx, r, &Cancellation{Cause: CauseSubscriptionEnded}, r.Period.End)
 		return err
 	}
+	var check RenewalCheck
 	if s.bills(r) {
-		refused, err := s.Billing.RenewalRefused(ctx, tx, r.billed(), r.Period.End)
-		if err != nil {
+		if check, err = s.Billing.BeforeRenewal(ctx, tx, r.billed(), r.Period.End); err != nil {
 			return err
 		}
-		if refused {
+		if check.Refused {
 			_, err = s.end(ctx, tx, r, &Cancellation{Cause: CauseInvoiceUnpaid}, r.Period.End)
 			return err
 		}
@@ -276,7 +276,7 @@ func (s *Service) handlePeriodEnd(ctx context.Context, tx *store.Tx, t timeline.
 	if err := events.Record(ctx, tx, r.Project, "subscription.renewed", r.ID, v, now); err != nil || !s.bills(r) {
 		return err
 	}
-	return s.Billing.PeriodStarted(ctx, tx, r.billed(), now, true)
+	return s.Billing.PeriodStarted(ctx, tx, r.billed(), now, !check.Invoiced)
 }
 
 // EndForUser ends every subscription of a user who is being deleted, with

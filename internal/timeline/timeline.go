@@ -109,8 +109,9 @@ func Memo[T any](ctx context.Context, key string, load func() (T, error)) (T, er
 type batchKey struct{}
 
 // run deletes one timer and executes it, inside tx. Deleting first means
-// a handler may cancel its own kind freely, and a timer another runner
-// already took is noticed before any work is done.
+// a handler may cancel its own kind freely. A timer that is gone was
+// canceled by work earlier in the same batch (the batch's rows are locked
+// against other runners), so it is skipped.
 func (h Handlers) run(ctx context.Context, tx *store.Tx, t Timer, now time.Time) error {
 	handler, ok := h[t.Kind]
 	if !ok {
@@ -121,7 +122,7 @@ func (h Handlers) run(ctx context.Context, tx *store.Tx, t Timer, now time.Time)
 		return err
 	}
 	if n, _ := res.RowsAffected(); n != 1 {
-		return fmt.Errorf("timeline: timer %s was already taken", t.ID)
+		return nil
 	}
 	if err := handler(ctx, tx, t, now); err != nil {
 		return fmt.Errorf("timeline: %s for %s: %w", t.Kind, t.Subject, err)
