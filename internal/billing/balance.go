@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"time"
 
+	"cellgate/internal/memo"
 	"cellgate/internal/store"
 )
 
@@ -16,6 +17,9 @@ import (
 func takeBalance(ctx context.Context, tx *store.Tx, project string, inv *Invoice, now time.Time) (int64, error) {
 	if inv.Total.Amount == 0 {
 		return 0, nil
+	}
+	if held, err := balancesHeld(ctx, tx, project); err != nil || !*held {
+		return 0, err
 	}
 	var have int64
 	err := tx.QueryRow(ctx, `SELECT amount FROM user_balances WHERE user_id = ? AND currency = ?`+tx.Dialect().ForUpdate(),
@@ -37,3 +41,21 @@ func returnBalance(ctx context.Context, tx *store.Tx, project string, inv *Invoi
 	}
 	return moveBalance(ctx, tx, project, inv.User, inv.Total.Currency, inv.AppliedBalance.Amount, "invoiceVoid", inv.ID, now)
 }
+
+// balancesHeld tells, once per batch of scheduled work, whether any user of
+// the project holds a balance, so that renewing thousands of subscriptions
+// does not look up thousands of empty balances. A credit within the batch
+// sets the flag (moveBalance).
+func balancesHeld(ctx context.Context, tx *store.Tx, project string) (*bool, error) {
+	return memo.Get(ctx, balancesKey(project), func() (*bool, error) {
+		var one int
+		err := tx.QueryRow(ctx, `SELECT 1 FROM user_balances WHERE project_id = ? AND amount > 0 LIMIT 1`, project).Scan(&one)
+		held := err == nil
+		if errors.Is(err, sql.ErrNoRows) {
+			err = nil
+		}
+		return &held, err
+	})
+}
+
+func balancesKey(project string) string { return "balancesHeld/" + project }

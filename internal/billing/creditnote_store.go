@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"cellgate/internal/errs"
+	"cellgate/internal/memo"
 	"cellgate/internal/money"
 	"cellgate/internal/store"
 )
@@ -130,6 +131,9 @@ func moveBalance(ctx context.Context, tx *store.Tx, project, user, currency stri
 	err := tx.QueryRow(ctx, `SELECT amount FROM user_balances WHERE user_id = ? AND currency = ?`+tx.Dialect().ForUpdate(), user, currency).Scan(&have)
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return fmt.Errorf("billing: balance of %s: %w", user, err)
+	}
+	if held, ok := memo.Lookup[*bool](ctx, balancesKey(project)); ok && amount > 0 {
+		*held = true
 	}
 	if have+amount < 0 {
 		return errs.Conflict("creditNoteBalanceSpent", "The user %s holds %d %s; the credit note needs %d back: the balance was already applied to invoices.",

@@ -133,19 +133,23 @@ func scheduleAdvance(ctx context.Context, tx *store.Tx, b *subscriptions.Billed,
 // already invoiced.
 func (e *Invoices) BeforeRenewal(ctx context.Context, tx *store.Tx, b *subscriptions.Billed, at time.Time) (subscriptions.RenewalCheck, error) {
 	var check subscriptions.RenewalCheck
-	invs, err := subscriptionInvoices(ctx, tx, b.Project, b.ID)
+	states, err := subscriptionInvoiceStates(ctx, tx, b.Project, b.ID)
 	if err != nil {
 		return check, err
 	}
-	for _, inv := range invs {
-		check.Invoiced = check.Invoiced || inv.periodNumber == b.Period.Number+1
-		if inv.Status != StatusFinalized {
+	for _, st := range states {
+		check.Invoiced = check.Invoiced || st.periodNumber == b.Period.Number+1
+		if st.status != StatusFinalized {
 			continue
 		}
-		current := inv.periodNumber <= b.Period.Number
-		advanceDue := inv.periodNumber == b.Period.Number+1 && inv.overdueAt != nil && !inv.overdueAt.After(at)
+		current := st.periodNumber <= b.Period.Number
+		advanceDue := st.periodNumber == b.Period.Number+1 && st.overdueAt != nil && !st.overdueAt.After(at)
 		if current || advanceDue {
 			check.Refused = true
+			inv, err := loadInvoice(ctx, tx, b.Project, st.id)
+			if err != nil {
+				return check, err
+			}
 			return check, e.markOverdue(ctx, tx, b.Project, inv, at)
 		}
 	}

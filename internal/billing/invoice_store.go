@@ -171,18 +171,37 @@ func subscriptionInvoices(ctx context.Context, tx *store.Tx, project, subscripti
 		AND status <> 'voided' ORDER BY period_number, id`+store.LockInTx(tx), subscription, project)
 }
 
-// periodInvoice is the live invoice of one period of a subscription, nil
-// when there is none.
-func periodInvoice(ctx context.Context, tx *store.Tx, project, subscription string, number int) (*Invoice, error) {
-	inv, err := scanInvoice(tx.QueryRow(ctx, `SELECT `+invoiceColumns+` FROM invoices WHERE subscription_id = ? AND period_number = ?
-		AND status <> 'voided' AND project_id = ?`+store.LockInTx(tx), subscription, number, project))
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, nil
-	}
+// invoiceState is the part of an invoice the renewal check reads.
+type invoiceState struct {
+	id           string
+	periodNumber int
+	status       string
+	overdueAt    *time.Time
+}
+
+// subscriptionInvoiceStates reads the state of a subscription's invoices
+// that are not voided, locked in a write transaction. It skips the line
+// items, which the renewal of every subscription would otherwise decode.
+func subscriptionInvoiceStates(ctx context.Context, tx *store.Tx, project, subscription string) ([]invoiceState, error) {
+	rows, err := tx.Query(ctx, `SELECT id, period_number, status, overdue_at FROM invoices WHERE subscription_id = ? AND project_id = ?
+		AND status <> 'voided' ORDER BY period_number, id`+store.LockInTx(tx), subscription, project)
 	if err != nil {
-		return nil, fmt.Errorf("billing: invoice of period %d of %s: %w", number, subscription, err)
+		return nil, err
 	}
-	return inv, nil
+	var out []invoiceState
+	for rows.Next() {
+		var (
+			st        invoiceState
+			overdueAt sql.NullInt64
+		)
+		if err := rows.Scan(&st.id, &st.periodNumber, &st.status, &overdueAt); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		st.overdueAt = store.NullTime(overdueAt)
+		out = append(out, st)
+	}
+	return out, errors.Join(rows.Err(), rows.Close())
 }
 
 func queryInvoices(ctx context.Context, q store.Querier, query string, args ...any) ([]*Invoice, error) {

@@ -6,13 +6,16 @@ package events
 import (
 	"bytes"
 	"context"
+	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 	"sync"
 	"time"
 
 	"cellgate/internal/ids"
+	"cellgate/internal/memo"
 	"cellgate/internal/store"
 )
 
@@ -93,6 +96,21 @@ func insert(ctx context.Context, tx *store.Tx, project, typ, subject string, dat
 // the webhook-id, the same for every endpoint and every attempt. Delivery
 // times are the wall clock, whatever the project's clock says.
 func enqueueDeliveries(ctx context.Context, tx *store.Tx, project, eventID, fullType string) error {
+	// Scheduled work records many events per transaction and never
+	// changes endpoints: it asks once whether the project has any.
+	if memo.Active(ctx) {
+		has, err := memo.Get(ctx, "webhookEndpoints/"+project, func() (bool, error) {
+			var one int
+			err := tx.QueryRow(ctx, `SELECT 1 FROM webhook_endpoints WHERE project_id = ? AND status = 'enabled' LIMIT 1`, project).Scan(&one)
+			if errors.Is(err, sql.ErrNoRows) {
+				return false, nil
+			}
+			return err == nil, err
+		})
+		if err != nil || !has {
+			return err
+		}
+	}
 	now := time.Now().UnixMicro()
 	q := enqueueSQLite
 	if tx.Dialect() == store.Postgres {

@@ -10,6 +10,7 @@ import (
 
 	"cellgate/internal/errs"
 	"cellgate/internal/events"
+	"cellgate/internal/memo"
 	"cellgate/internal/store"
 )
 
@@ -43,7 +44,7 @@ func (r *Runner) Advance(ctx context.Context, project string, target time.Time) 
 func (r *Runner) advanceBatch(ctx context.Context, project string, target time.Time) (ran int, done bool, err error) {
 	b := &batch{}
 	// Scheduled work is the platform's doing, whoever moved the clock.
-	bctx := context.WithValue(events.WithActor(ctx, events.System), batchKey{}, b)
+	bctx := context.WithValue(memo.Scope(events.WithActor(ctx, events.System)), batchKey{}, b)
 	err = r.DB.InTx(ctx, func(tx *store.Tx) error {
 		ran, done = 0, false
 		// Lock the project: concurrent advances take turns, and requests
@@ -129,7 +130,7 @@ func (r *Runner) RunDue(ctx context.Context, now time.Time) (int, error) {
 		WHERE p.clock_now IS NULL AND t.due_at <= ? ORDER BY t.due_at, t.id LIMIT ?` + lock
 	ctx = events.WithActor(ctx, events.System)
 	ran := 0
-	ctx = context.WithValue(ctx, batchKey{}, &batch{})
+	ctx = context.WithValue(memo.Scope(ctx), batchKey{}, &batch{})
 	var failed []Timer
 	err := r.DB.InTx(ctx, func(tx *store.Tx) error {
 		ran = 0

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"cellgate/internal/ids"
+	"cellgate/internal/memo"
 	"cellgate/internal/store"
 )
 
@@ -78,32 +79,17 @@ func scanTimer(row interface{ Scan(...any) error }) (Timer, error) {
 
 // batch tracks, while a batch of timers runs, the earliest timer scheduled
 // by its handlers: one due before the next timer of the batch ends the batch
-// early, so that due order holds. It also holds the batch's memo.
+// early, so that due order holds.
 type batch struct {
 	earliest time.Time
-	memo     map[string]any
 }
 
 // Memo returns the value stored under key for the current batch of timers,
-// calling load the first time. Handlers use it for reads that no timer work
-// changes (a plan, a user), which many timers of one batch share. Outside a
-// batch it simply calls load.
+// calling load the first time (see package memo). Handlers use it for
+// reads that no timer work changes (a plan, a user), which many timers of
+// one batch share. Outside a batch it simply calls load.
 func Memo[T any](ctx context.Context, key string, load func() (T, error)) (T, error) {
-	b, ok := ctx.Value(batchKey{}).(*batch)
-	if !ok {
-		return load()
-	}
-	if v, ok := b.memo[key]; ok {
-		return v.(T), nil
-	}
-	v, err := load()
-	if err == nil {
-		if b.memo == nil {
-			b.memo = map[string]any{}
-		}
-		b.memo[key] = v
-	}
-	return v, err
+	return memo.Get(ctx, key, load)
 }
 
 type batchKey struct{}
