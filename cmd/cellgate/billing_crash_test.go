@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"io"
 	"log/slog"
 	"os"
@@ -13,14 +12,10 @@ import (
 	"testing"
 	"time"
 
-	"cellgate/internal/catalog"
-	"cellgate/internal/optional"
 	"cellgate/internal/platform"
-	"cellgate/internal/projects"
+	"cellgate/internal/platform/platformtest"
 	"cellgate/internal/store"
 	"cellgate/internal/store/storetest"
-	"cellgate/internal/subscriptions"
-	"cellgate/internal/users"
 )
 
 // TestBillingCrashDuringRenewals is the crash test of docs/billing.md §11:
@@ -164,9 +159,8 @@ func countRows(t *testing.T, db *store.DB, query string) int {
 }
 
 // seedRenewals creates, in process, a billed test project with n active
-// monthly subscriptions renewing at one instant, which it returns. The
-// creation invoices are paid at once (automatic payment); the project then
-// pays manually, so renewal invoices stay finalized with their
+// monthly subscriptions renewing at one instant, which it returns; the
+// project pays manually, so renewal invoices stay finalized with their
 // delinquency timers.
 func seedRenewals(t *testing.T, dbURL string, n int) time.Time {
 	ctx := context.Background()
@@ -176,51 +170,10 @@ func seedRenewals(t *testing.T, dbURL string, n int) time.Time {
 	}
 	defer db.Close()
 	plat := platform.New(db, slog.New(slog.NewTextHandler(io.Discard, nil)), nil)
-	start := time.Date(2030, time.January, 1, 0, 0, 0, 0, time.UTC)
-	payWith := func(tx *store.Tx, behavior string) error {
-		_, err := projects.Update(ctx, tx, crashProject, projects.UpdateInput{Billing: optional.Of(projects.BillingUpdate{
-			PaymentBehavior: optional.Of(behavior)})}, start)
-		return err
-	}
-	var plan *catalog.Plan
-	mustDo(t, db.InTx(ctx, func(tx *store.Tx) error {
-		if _, err := projects.Create(ctx, tx, projects.CreateInput{ID: crashProject, Type: projects.TypeTest, Billing: true}, start); err != nil {
-			return err
-		}
-		if err := payWith(tx, projects.PaymentAutomatic); err != nil {
-			return err
-		}
-		var in catalog.PlanInput
-		_ = json.Unmarshal([]byte(`{"name":"Monthly","provider":"test","simTypes":["eSIM"],"price":{"amount":1000,"currency":"USD"},
-			"allowances":{"dataBytes":null,"voiceSeconds":null,"smsMessages":null},"validity":{"value":1,"unit":"month","type":"recurring"}}`), &in)
-		plan, err = catalog.CreatePlan(ctx, tx, crashProject, in, start)
-		return err
-	}))
-	for i := 0; i < n; i += 500 {
-		mustDo(t, db.InTx(ctx, func(tx *store.Tx) error {
-			for j := i; j < i+500 && j < n; j++ {
-				u, err := users.Create(ctx, tx, crashProject, users.CreateInput{Email: fmt.Sprintf("u%d@example.com", j)}, start)
-				if err != nil {
-					return err
-				}
-				if _, err := plat.Subscriptions.Create(ctx, tx, crashProject, subscriptions.CreateInput{Plan: plan.ID, User: u.ID, SIM: "auto"}, start); err != nil {
-					return err
-				}
-			}
-			return nil
-		}))
-	}
-	// The test provider activates a paid subscription 2 minutes later.
-	_, err = plat.Timeline.Advance(ctx, crashProject, start.Add(time.Hour))
+	renewal, err := platformtest.Seed(ctx, plat, platformtest.Population{Project: crashProject, N: n,
+		Start: time.Date(2030, time.January, 1, 0, 0, 0, 0, time.UTC), Billed: true})
 	mustDo(t, err)
-	mustDo(t, db.InTx(ctx, func(tx *store.Tx) error { return payWith(tx, projects.PaymentManual) }))
-	var end int64
-	mustDo(t, db.QueryRow(ctx, `SELECT MIN(period_end) FROM subscriptions WHERE project_id = ?`, crashProject).Scan(&end))
-	if got := countRows(t, db, `SELECT COUNT(*) FROM subscriptions WHERE project_id = ? AND status = 'active' AND period_end = `+
-		strconv.FormatInt(end, 10)); got != n {
-		t.Fatalf("%d subscriptions active and renewing at one instant, want %d", got, n)
-	}
-	return store.Time(end)
+	return renewal
 }
 
 func mustDo(t *testing.T, err error) {

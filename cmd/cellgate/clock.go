@@ -8,9 +8,9 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"os"
 	"time"
 
-	"cellgate/internal/platform"
 	"cellgate/internal/projects"
 )
 
@@ -48,8 +48,12 @@ func clockCmd(ctx context.Context, args []string, stdout io.Writer) error {
 			return fmt.Errorf("--to: %w", err)
 		}
 	}
+	plat, err := newPlatform(db, log, os.Getenv(taxDataEnv))
+	if err != nil {
+		return err
+	}
 	start := time.Now()
-	ran, err := platform.New(db, log, nil).Timeline.Advance(ctx, project, target.UTC())
+	ran, err := plat.Timeline.Advance(ctx, project, target.UTC())
 	if err != nil {
 		return err
 	}

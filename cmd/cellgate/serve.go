@@ -20,7 +20,6 @@ import (
 
 	"cellgate/internal/api"
 	"cellgate/internal/demo"
-	"cellgate/internal/platform"
 )
 
 func serve(ctx context.Context, args []string, stdout io.Writer) error {
@@ -32,6 +31,7 @@ func serve(ctx context.Context, args []string, stdout io.Writer) error {
 	logLevel := fs.String("log-level", "info", "debug, info, warn or error")
 	pollInterval := fs.Duration("poll-interval", time.Second, "how often the worker looks for due scheduled work of live projects")
 	allowPrivate := fs.Bool("webhooks-allow-private", false, "let webhook endpoints reach private, loopback and link-local addresses")
+	taxData := fs.String("tax-data", os.Getenv(taxDataEnv), "directory of tax rate files replacing the built-in US rates (env "+taxDataEnv+")")
 	webhookTimeout := fs.Duration("webhooks-timeout", 15*time.Second, "how long one webhook attempt may take; an attempt cut short by a crash is sent again after 3x this plus 5s")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -70,7 +70,10 @@ func serve(ctx context.Context, args []string, stdout io.Writer) error {
 
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	plat := platform.New(db, log, nil)
+	plat, err := newPlatform(db, log, *taxData)
+	if err != nil {
+		return err
+	}
 	plat.Webhooks.Config.AllowPrivate = *allowPrivate
 	plat.Webhooks.Config.Timeout = *webhookTimeout
 	plat.Webhooks.Config.Source = strings.TrimRight(*publicURL, "/")

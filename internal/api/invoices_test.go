@@ -108,9 +108,7 @@ func checkTotals(t *testing.T, inv invoice) {
 
 // TestBillingSubscriptionInitiatedUntilPaid: "creating a new subscription
 // will automatically generate an invoice. The subscription will remain in
-// the initiated status until the invoice is paid." It also proves
-// TestBillingFirstInvoiceSynchronous and TestBillingFindFirstInvoiceByFilters
-// (the seed's list curl), and TestBillingUnpaidFirstInvoiceInitiatedUntilEnded.
+// the initiated status until the invoice is paid."
 func TestBillingSubscriptionInitiatedUntilPaid(t *testing.T) {
 	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
@@ -204,10 +202,9 @@ func TestBillingPayActivatesNewSubscription(t *testing.T) {
 	})
 }
 
-// TestBillingAutomaticPayment and TestBillingZeroAmountDueAutoPaid:
-// "configure invoices at the project level to automatically transition to
-// paid when they are finalized. If the amount due on an invoice is zero
-// (... a free plan), the invoice automatically transitions to paid".
+// TestBillingAutomaticPayment: "configure invoices at the project level to
+// automatically transition to paid when they are finalized" (and a free
+// plan's invoice, whose amount due is zero, on a manual project).
 func TestBillingAutomaticPayment(t *testing.T) {
 	t.Parallel()
 	for _, tc := range []struct {

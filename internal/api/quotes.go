@@ -15,5 +15,5 @@ func (s *Server) createQuote(rq *request, tx *store.Tx, now time.Time) (any, err
 	if err := rq.decode(&in); err != nil {
 		return nil, err
 	}
-	return billing.CreateQuote(rq.ctx, tx, billing.DefaultCalculator(), rq.project, in, now)
+	return billing.CreateQuote(rq.ctx, tx, s.platform.Invoices.TaxCalculator(), rq.project, in, now)
 }

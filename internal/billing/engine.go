@@ -38,7 +38,9 @@ type Lifecycle interface {
 
 var _ subscriptions.Billing = (*Invoices)(nil)
 
-func (e *Invoices) calculator() tax.Calculator {
+// TaxCalculator is the calculator invoices and quotes are taxed with: the
+// configured one, else the built-in rates.
+func (e *Invoices) TaxCalculator() tax.Calculator {
 	if e.Calculator == nil {
 		return DefaultCalculator()
 	}

@@ -153,7 +153,7 @@ func (e *Invoices) amounts(ctx context.Context, in issue, j *tax.Jurisdiction) (
 	key := fmt.Sprintf("amounts/%s/%d/%s/%s/%s/%d", in.plan.ID, in.plan.Price.Amount, place, in.set.Currency, in.set.TaxBehavior,
 		in.set.RecoveryFeeBasisPoints())
 	return timeline.Memo(ctx, key, func() (Amounts, error) {
-		return Compute(ctx, e.calculator(), Input{Jurisdiction: j, Currency: in.set.Currency, Behavior: in.set.TaxBehavior,
+		return Compute(ctx, e.TaxCalculator(), Input{Jurisdiction: j, Currency: in.set.Currency, Behavior: in.set.TaxBehavior,
 			Lines: []tax.Line{{Key: in.plan.ID, Price: in.plan.Price.Amount}}, RecoveryBPS: in.set.RecoveryFeeBasisPoints()})
 	})
 }

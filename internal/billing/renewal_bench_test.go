@@ -2,8 +2,6 @@ package billing_test
 
 import (
 	"context"
-	"encoding/json"
-	"fmt"
 	"io"
 	"log/slog"
 	"os"
@@ -11,14 +9,11 @@ import (
 	"testing"
 	"time"
 
-	"cellgate/internal/catalog"
-	"cellgate/internal/optional"
 	"cellgate/internal/platform"
+	"cellgate/internal/platform/platformtest"
 	"cellgate/internal/projects"
 	"cellgate/internal/store"
 	"cellgate/internal/store/storetest"
-	"cellgate/internal/subscriptions"
-	"cellgate/internal/users"
 )
 
 // TestRenewalsWithInvoices measures the renewal of many billed monthly
@@ -52,9 +47,10 @@ func benchRenewals(t *testing.T, engine storetest.Engine, n int, behavior string
 	start := time.Date(2030, time.January, 1, 0, 0, 0, 0, time.UTC)
 
 	seeded := time.Now()
-	renewal := seedRenewing(t, db, plat, n, start)
+	renewal, err := platformtest.Seed(ctx, plat, platformtest.Population{Project: benchProject, N: n, Start: start,
+		Billed: true, PaymentBehavior: behavior})
+	must(t, err)
 	t.Logf("%s/%s: seeded %d active billed subscriptions in %s", engine.Name, behavior, n, time.Since(seeded).Round(time.Millisecond))
-	setPaymentBehavior(t, db, behavior, start)
 
 	began := time.Now()
 	ran, err := plat.Timeline.Advance(ctx, benchProject, renewal.Add(time.Minute))
@@ -90,65 +86,6 @@ func benchRenewals(t *testing.T, engine storetest.Engine, n int, behavior string
 func renewalInvoiceEvents(typ string) string {
 	return `SELECT COUNT(DISTINCT e.subject) FROM events e JOIN invoices i ON i.id = e.subject
 		WHERE e.project_id = ? AND e.type = 'com.gigs.invoice.` + typ + `' AND i.period_number = 2`
-}
-
-// seedRenewing creates a billed test project with n monthly subscriptions
-// created at start and paid at once, so that all activate together and
-// share one renewal instant, which it returns.
-func seedRenewing(t *testing.T, db *store.DB, plat *platform.Platform, n int, start time.Time) time.Time {
-	ctx := context.Background()
-	var plan *catalog.Plan
-	must(t, db.InTx(ctx, func(tx *store.Tx) error {
-		if _, err := projects.Create(ctx, tx, projects.CreateInput{ID: benchProject, Type: projects.TypeTest, Billing: true}, start); err != nil {
-			return err
-		}
-		if _, err := projects.Update(ctx, tx, benchProject, projects.UpdateInput{Billing: optional.Of(projects.BillingUpdate{
-			PaymentBehavior: optional.Of(projects.PaymentAutomatic)})}, start); err != nil {
-			return err
-		}
-		var in catalog.PlanInput
-		_ = json.Unmarshal([]byte(`{"name":"Monthly","provider":"test","simTypes":["eSIM"],"price":{"amount":1000,"currency":"USD"},
-			"allowances":{"dataBytes":null,"voiceSeconds":null,"smsMessages":null},"validity":{"value":1,"unit":"month","type":"recurring"}}`), &in)
-		var err error
-		plan, err = catalog.CreatePlan(ctx, tx, benchProject, in, start)
-		return err
-	}))
-	for i := 0; i < n; i += 500 {
-		must(t, db.InTx(ctx, func(tx *store.Tx) error {
-			for j := i; j < i+500 && j < n; j++ {
-				u, err := users.Create(ctx, tx, benchProject, users.CreateInput{Email: fmt.Sprintf("u%d@example.com", j)}, start)
-				if err != nil {
-					return err
-				}
-				if _, err := plat.Subscriptions.Create(ctx, tx, benchProject, subscriptions.CreateInput{Plan: plan.ID, User: u.ID, SIM: "auto"}, start); err != nil {
-					return err
-				}
-			}
-			return nil
-		}))
-	}
-	// The test provider activates a paid subscription 2 minutes later.
-	activating := time.Now()
-	_, err := plat.Timeline.Advance(ctx, benchProject, start.Add(time.Hour))
-	must(t, err)
-	t.Logf("activation of %d subscriptions took %s", n, time.Since(activating).Round(time.Millisecond))
-	var end int64
-	must(t, db.QueryRow(ctx, `SELECT MIN(period_end) FROM subscriptions WHERE project_id = ?`, benchProject).Scan(&end))
-	if got := countOf(t, db, `SELECT COUNT(*) FROM subscriptions WHERE project_id = ? AND status = 'active' AND period_end = `+
-		strconv.FormatInt(end, 10)); got != n {
-		t.Fatalf("%d subscriptions active and renewing at one instant, want %d", got, n)
-	}
-	return store.Time(end)
-}
-
-// setPaymentBehavior switches the project's payment behavior.
-func setPaymentBehavior(t *testing.T, db *store.DB, behavior string, now time.Time) {
-	ctx := context.Background()
-	must(t, db.InTx(ctx, func(tx *store.Tx) error {
-		_, err := projects.Update(ctx, tx, benchProject, projects.UpdateInput{Billing: optional.Of(projects.BillingUpdate{
-			PaymentBehavior: optional.Of(behavior)})}, now)
-		return err
-	}))
 }
 
 func countOf(t *testing.T, db *store.DB, query string) int {
