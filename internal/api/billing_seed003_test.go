@@ -397,14 +397,7 @@ func TestBillingZeroAmountDueAutoPaid(t *testing.T) {
 						t.Fatalf("balance = %d (entries %d), want spent", row, entries)
 					}
 				}
-				want := []string{"com.gigs.invoice.created", "com.gigs.invoice.finalized", "com.gigs.invoice.paid"}
-				if evs := types(w.eventsOf(inv.ID)); !slices.Equal(evs, want) {
-					t.Fatalf("invoice events = %v, want %v", evs, want)
-				}
-				w.advance(time.Hour)
-				if got := w.sub(s.ID); got.Status != "active" {
-					t.Fatalf("after the activation delay = %s, want active", got.Status)
-				}
+				w.expectPaidAtCreation(s.ID, inv.ID)
 			})
 		})
 	}

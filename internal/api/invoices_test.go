@@ -80,6 +80,20 @@ func (w *world) invoiceAction(id, action string) *apitest.Response {
 	return w.Do(apitest.Request{Method: http.MethodPost, Path: w.P("/invoices/" + id + "/" + action)})
 }
 
+// expectPaidAtCreation asserts that a first invoice was paid as it was
+// finalized, and that its subscription then activates.
+func (w *world) expectPaidAtCreation(subID, invoiceID string) {
+	w.t.Helper()
+	want := []string{"com.gigs.invoice.created", "com.gigs.invoice.finalized", "com.gigs.invoice.paid"}
+	if evs := types(w.eventsOf(invoiceID)); !slices.Equal(evs, want) {
+		w.t.Fatalf("invoice events = %v, want %v", evs, want)
+	}
+	w.advance(time.Hour)
+	if got := w.sub(subID); got.Status != "active" {
+		w.t.Fatalf("after the activation delay = %s, want active", got.Status)
+	}
+}
+
 // checkTotals asserts the sum identities of docs/billing.md §4.
 func checkTotals(t *testing.T, inv invoice) {
 	t.Helper()
@@ -225,14 +239,7 @@ func TestBillingAutomaticPayment(t *testing.T) {
 					t.Fatalf("invoice = %+v, want paid", inv)
 				}
 				mustEqualTime(t, "paidAt", inv.PaidAt, worldStart)
-				want := []string{"com.gigs.invoice.created", "com.gigs.invoice.finalized", "com.gigs.invoice.paid"}
-				if evs := types(w.eventsOf(inv.ID)); !slices.Equal(evs, want) {
-					t.Fatalf("invoice events = %v, want %v", evs, want)
-				}
-				w.advance(time.Hour)
-				if got := w.sub(s.ID); got.Status != "active" {
-					t.Fatalf("after the activation delay = %s, want active", got.Status)
-				}
+				w.expectPaidAtCreation(s.ID, inv.ID)
 			})
 		})
 	}
