@@ -44,7 +44,7 @@ func setCreditNoteVoided(ctx context.Context, tx *store.Tx, n *CreditNote) error
 	return nil
 }
 
-func scanCreditNote(row interface{ Scan(...any) error }) (*CreditNote, error) {
+func scanCreditNote(row store.Scanner) (*CreditNote, error) {
 	var (
 		n                    CreditNote
 		currency, lines, fee string
@@ -107,20 +107,12 @@ func ListCreditNotes(ctx context.Context, q store.Querier, project, invoice stri
 
 // issuedCreditNotes reads the credit notes of an invoice that still count.
 func issuedCreditNotes(ctx context.Context, tx *store.Tx, invoice string) ([]*CreditNote, error) {
-	rows, err := tx.Query(ctx, `SELECT `+creditNoteColumns+` FROM credit_notes WHERE invoice_id = ? AND status = ?`, invoice, CreditIssued)
+	notes, err := store.All(ctx, tx, scanCreditNote, `SELECT `+creditNoteColumns+` FROM credit_notes WHERE invoice_id = ? AND status = ?`,
+		invoice, CreditIssued)
 	if err != nil {
 		return nil, fmt.Errorf("billing: credit notes of %s: %w", invoice, err)
 	}
-	var out []*CreditNote
-	for rows.Next() {
-		n, err := scanCreditNote(rows)
-		if err != nil {
-			rows.Close()
-			return nil, err
-		}
-		out = append(out, n)
-	}
-	return out, errors.Join(rows.Err(), rows.Close())
+	return notes, nil
 }
 
 // moveBalance adds a signed amount to the user's balance and records the

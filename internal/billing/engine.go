@@ -175,7 +175,7 @@ func (e *Invoices) Resumed(ctx context.Context, tx *store.Tx, b *subscriptions.B
 	if !b.Live() {
 		return nil
 	}
-	notes, err := queryStrings(ctx, tx, `SELECT c.id FROM credit_notes c JOIN invoices i ON i.id = c.invoice_id
+	notes, err := store.All(ctx, tx, store.ScanString, `SELECT c.id FROM credit_notes c JOIN invoices i ON i.id = c.invoice_id
 		WHERE i.subscription_id = ? AND i.project_id = ? AND i.period_number > ? AND c.origin = ? AND c.status = ? ORDER BY c.id`,
 		b.ID, b.Project, b.Period.Number, originCancel, CreditIssued)
 	if err != nil {
@@ -187,23 +187,6 @@ func (e *Invoices) Resumed(ctx context.Context, tx *store.Tx, b *subscriptions.B
 		}
 	}
 	return e.issueAdvanceIfDue(ctx, tx, b, now)
-}
-
-func queryStrings(ctx context.Context, tx *store.Tx, query string, args ...any) ([]string, error) {
-	rows, err := tx.Query(ctx, query, args...)
-	if err != nil {
-		return nil, err
-	}
-	var out []string
-	for rows.Next() {
-		var s string
-		if err := rows.Scan(&s); err != nil {
-			rows.Close()
-			return nil, err
-		}
-		out = append(out, s)
-	}
-	return out, errors.Join(rows.Err(), rows.Close())
 }
 
 // Ended settles the invoices of periods the subscription never enters.

@@ -69,7 +69,7 @@ func setStatus(ctx context.Context, tx *store.Tx, inv *Invoice, now time.Time) e
 	return nil
 }
 
-func scanInvoice(row interface{ Scan(...any) error }) (*Invoice, error) {
+func scanInvoice(row store.Scanner) (*Invoice, error) {
 	var (
 		inv                                 Invoice
 		currency, lines, fees               string
@@ -167,7 +167,7 @@ func setDelinquency(ctx context.Context, tx *store.Tx, inv *Invoice, now time.Ti
 // subscriptionInvoices reads a subscription's invoices that are not
 // voided, oldest first, locked in a write transaction.
 func subscriptionInvoices(ctx context.Context, tx *store.Tx, project, subscription string) ([]*Invoice, error) {
-	return queryInvoices(ctx, tx, `SELECT `+invoiceColumns+` FROM invoices WHERE subscription_id = ? AND project_id = ?
+	return store.All(ctx, tx, scanInvoice, `SELECT `+invoiceColumns+` FROM invoices WHERE subscription_id = ? AND project_id = ?
 		AND status <> 'voided' ORDER BY period_number, id`+store.LockInTx(tx), subscription, project)
 }
 
@@ -183,40 +183,14 @@ type invoiceState struct {
 // that are not voided, locked in a write transaction. It skips the line
 // items, which the renewal of every subscription would otherwise decode.
 func subscriptionInvoiceStates(ctx context.Context, tx *store.Tx, project, subscription string) ([]invoiceState, error) {
-	rows, err := tx.Query(ctx, `SELECT id, period_number, status, overdue_at FROM invoices WHERE subscription_id = ? AND project_id = ?
-		AND status <> 'voided' ORDER BY period_number, id`+store.LockInTx(tx), subscription, project)
-	if err != nil {
-		return nil, err
-	}
-	var out []invoiceState
-	for rows.Next() {
+	return store.All(ctx, tx, func(row store.Scanner) (invoiceState, error) {
 		var (
 			st        invoiceState
 			overdueAt sql.NullInt64
 		)
-		if err := rows.Scan(&st.id, &st.periodNumber, &st.status, &overdueAt); err != nil {
-			rows.Close()
-			return nil, err
-		}
+		err := row.Scan(&st.id, &st.periodNumber, &st.status, &overdueAt)
 		st.overdueAt = store.NullTime(overdueAt)
-		out = append(out, st)
-	}
-	return out, errors.Join(rows.Err(), rows.Close())
-}
-
-func queryInvoices(ctx context.Context, q store.Querier, query string, args ...any) ([]*Invoice, error) {
-	rows, err := q.Query(ctx, query, args...)
-	if err != nil {
-		return nil, err
-	}
-	var out []*Invoice
-	for rows.Next() {
-		inv, err := scanInvoice(rows)
-		if err != nil {
-			rows.Close()
-			return nil, err
-		}
-		out = append(out, inv)
-	}
-	return out, errors.Join(rows.Err(), rows.Close())
+		return st, err
+	}, `SELECT id, period_number, status, overdue_at FROM invoices WHERE subscription_id = ? AND project_id = ?
+		AND status <> 'voided' ORDER BY period_number, id`+store.LockInTx(tx), subscription, project)
 }

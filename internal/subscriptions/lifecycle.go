@@ -2,7 +2,6 @@ package subscriptions
 
 import (
 	"context"
-	"errors"
 	"time"
 
 	"cellgate/internal/errs"
@@ -282,20 +281,9 @@ func (s *Service) handlePeriodEnd(ctx context.Context, tx *store.Tx, t timeline.
 // EndForUser ends every subscription of a user who is being deleted, with
 // cause userDeleted: a deleted user keeps no service.
 func (s *Service) EndForUser(ctx context.Context, tx *store.Tx, project, userID string, now time.Time) error {
-	rows, err := tx.Query(ctx, `SELECT id FROM subscriptions WHERE project_id = ? AND user_id = ? AND status <> 'ended' ORDER BY id`, project, userID)
+	ids, err := store.All(ctx, tx, store.ScanString,
+		`SELECT id FROM subscriptions WHERE project_id = ? AND user_id = ? AND status <> 'ended' ORDER BY id`, project, userID)
 	if err != nil {
-		return err
-	}
-	var ids []string
-	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id); err != nil {
-			rows.Close()
-			return err
-		}
-		ids = append(ids, id)
-	}
-	if err := errors.Join(rows.Err(), rows.Close()); err != nil {
 		return err
 	}
 	for _, id := range ids {

@@ -101,20 +101,11 @@ func (r *Runner) advanceBatch(ctx context.Context, project string, target time.T
 // queryTimers reads timers in full before any runs, so that no reading
 // cursor stays open while the work writes on the same connection.
 func queryTimers(ctx context.Context, q store.Querier, query string, args ...any) ([]Timer, error) {
-	rows, err := q.Query(ctx, query, args...)
+	timers, err := store.All(ctx, q, scanTimer, query, args...)
 	if err != nil {
 		return nil, fmt.Errorf("timeline: read due timers: %w", err)
 	}
-	defer rows.Close()
-	var out []Timer
-	for rows.Next() {
-		t, err := scanTimer(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, t)
-	}
-	return out, rows.Err()
+	return timers, nil
 }
 
 // RunDue runs up to one batch of the live projects' timers that are due by

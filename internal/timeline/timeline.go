@@ -67,7 +67,7 @@ func Pending(ctx context.Context, q store.Querier, subject string) ([]Timer, err
 	return queryTimers(ctx, q, `SELECT id, project_id, due_at, kind, subject FROM timeline WHERE subject = ? ORDER BY due_at, id`, subject)
 }
 
-func scanTimer(row interface{ Scan(...any) error }) (Timer, error) {
+func scanTimer(row store.Scanner) (Timer, error) {
 	var (
 		t   Timer
 		due int64
