@@ -58,7 +58,7 @@ func (s *Server) updatePlan(rq *request, tx *store.Tx, now time.Time) (any, erro
 	if err != nil {
 		return nil, err
 	}
-	if _, err := catalog.GetPlan(rq.ctx, tx, rq.project, id); err != nil {
+	if _, err := catalog.LockPlan(rq.ctx, tx, rq.project, id); err != nil {
 		return nil, err
 	}
 	if err := rq.noQuery(); err != nil {

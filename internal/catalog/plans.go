@@ -67,7 +67,7 @@ func planValues(p *Plan) []any {
 // price, validity and provider: those are what its subscribers signed up
 // for. Archive it and create a new plan instead.
 func UpdatePlan(ctx context.Context, tx *store.Tx, project, id string, in PlanInput, now time.Time) (*Plan, error) {
-	before, err := GetPlan(ctx, tx, project, id)
+	before, err := LockPlan(ctx, tx, project, id)
 	if err != nil {
 		return nil, err
 	}
@@ -164,9 +164,19 @@ func scanPlan(row interface{ Scan(...any) error }) (*Plan, error) {
 	return &p, err
 }
 
-// GetPlan reads a plan of the project.
+// GetPlan reads a plan of the project. In a write transaction the row is
+// share-locked: subscriptions being created or renewed on the plan read it
+// side by side, and a PATCH of the plan (LockPlan) waits for them.
 func GetPlan(ctx context.Context, q store.Querier, project, id string) (*Plan, error) {
-	lock := store.LockInTx(q)
+	return getPlan(ctx, q, project, id, store.ShareInTx(q))
+}
+
+// LockPlan reads a plan to change it, locking its row.
+func LockPlan(ctx context.Context, tx *store.Tx, project, id string) (*Plan, error) {
+	return getPlan(ctx, tx, project, id, tx.Dialect().ForUpdate())
+}
+
+func getPlan(ctx context.Context, q store.Querier, project, id, lock string) (*Plan, error) {
 	p, err := scanPlan(q.QueryRow(ctx, `SELECT `+planColumns+` FROM plans WHERE id = ? AND project_id = ?`+lock, id, project))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, errs.NotFound("plan", id)

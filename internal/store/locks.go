@@ -29,3 +29,13 @@ func LockInTx(q Querier) string {
 	}
 	return ""
 }
+
+// ShareInTx is the suffix that holds off writers of a row read inside a
+// write transaction (PostgreSQL) while letting other readers share it: a
+// plan that many subscriptions read while one PATCH may change it.
+func ShareInTx(q Querier) string {
+	if _, ok := q.(*Tx); ok {
+		return q.Dialect().ForShare()
+	}
+	return ""
+}

@@ -54,9 +54,17 @@ func Schedule(ctx context.Context, tx *store.Tx, project, kind, subject string, 
 	return nil
 }
 
-// Cancel removes the pending timers of a kind for a subject.
+// Cancel removes the pending timers of a kind for a subject. A timer that
+// a worker has claimed right now (PostgreSQL) is left to it: waiting for
+// it could deadlock with the worker, which claims its whole batch before
+// it locks the subjects, and every handler checks the state it acts on,
+// so a timer that runs after its subject changed does nothing.
 func Cancel(ctx context.Context, tx *store.Tx, kind, subject string) error {
-	if _, err := tx.Exec(ctx, `DELETE FROM timeline WHERE subject = ? AND kind = ?`, subject, kind); err != nil {
+	query := `DELETE FROM timeline WHERE subject = ? AND kind = ?`
+	if tx.Dialect() == store.Postgres {
+		query = `DELETE FROM timeline WHERE id IN (SELECT id FROM timeline WHERE subject = ? AND kind = ? FOR UPDATE SKIP LOCKED)`
+	}
+	if _, err := tx.Exec(ctx, query, subject, kind); err != nil {
 		return fmt.Errorf("timeline: cancel %s for %s: %w", kind, subject, err)
 	}
 	return nil

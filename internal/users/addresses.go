@@ -164,9 +164,16 @@ func nullString(s sql.NullString) *string {
 
 // GetAddress reads an address; it is found only under the user who owns it,
 // and only while that user exists: a deleted user's addresses are gone too.
+// It does not lock the user: the renewal that prices an invoice at this
+// address must not wait on, or hold up, other work on the same user. A
+// change that needs the user to stay locks it first (Get).
 func GetAddress(ctx context.Context, q store.Querier, project, userID, id string) (*Address, error) {
-	if _, err := Get(ctx, q, project, userID); err != nil {
+	u, err := GetIncludingDeleted(ctx, q, project, userID)
+	if err != nil {
 		return nil, err
+	}
+	if u.Status == StatusDeleted {
+		return nil, errs.NotFound("user", userID)
 	}
 	a, err := scanAddress(q.QueryRow(ctx, `SELECT `+addressColumns+` FROM user_addresses
 		WHERE id = ? AND user_id = ? AND project_id = ? AND deleted_at IS NULL`, id, userID, project))
@@ -211,6 +218,10 @@ func ListAddresses(ctx context.Context, q store.Querier, project, userID string,
 
 // DeleteAddress removes an address from its user.
 func DeleteAddress(ctx context.Context, tx *store.Tx, project, userID, id string, now time.Time) (*Address, error) {
+	// The user's row is locked first, so two deletions take turns.
+	if _, err := Get(ctx, tx, project, userID); err != nil {
+		return nil, err
+	}
 	a, err := GetAddress(ctx, tx, project, userID, id)
 	if err != nil {
 		return nil, err
