@@ -3,8 +3,11 @@ package store
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"time"
+
+	"github.com/jackc/pgx/v5/pgconn"
 )
 
 // Tx is a write transaction. Every state change in cellgate, together with
@@ -15,7 +18,9 @@ type Tx struct {
 	afterCommit []func()
 }
 
-// InTx runs fn in a write transaction and commits if fn returns nil. On
+// InTx runs fn in a write transaction and commits if fn returns nil; fn
+// runs again when PostgreSQL aborted it to break a deadlock, so it must not
+// keep state outside the transaction between runs. On
 // SQLite the transaction runs on the dedicated writer connection and starts
 // with BEGIN IMMEDIATE, so it never has to upgrade a read lock.
 func (db *DB) InTx(ctx context.Context, fn func(tx *Tx) error) error {
@@ -24,7 +29,17 @@ func (db *DB) InTx(ctx context.Context, fn func(tx *Tx) error) error {
 	if db.w != nil {
 		err = db.w.inTx(ctx, func() error { return fn(tx) })
 	} else {
-		err = db.pgTx(ctx, tx, fn)
+		// PostgreSQL may pick this transaction as the victim of a deadlock
+		// (work that locks many rows, such as a batch of timers, can meet
+		// a request in another order); it rolled back whole, so it runs
+		// again from the start.
+		for attempt := 1; ; attempt++ {
+			tx = &Tx{db: db}
+			err = db.pgTx(ctx, tx, fn)
+			if attempt == maxAttempts || !isDeadlock(err) || ctx.Err() != nil {
+				break
+			}
+		}
 	}
 	if err != nil {
 		return err
@@ -134,4 +149,15 @@ func NullMicros(t *time.Time) sql.NullInt64 {
 		return sql.NullInt64{}
 	}
 	return sql.NullInt64{Int64: Micros(*t), Valid: true}
+}
+
+// maxAttempts bounds how often a transaction runs when it keeps losing
+// deadlocks.
+const maxAttempts = 4
+
+// isDeadlock reports whether PostgreSQL aborted the transaction to break a
+// deadlock or a serialization conflict.
+func isDeadlock(err error) bool {
+	var pe *pgconn.PgError
+	return errors.As(err, &pe) && (pe.Code == "40P01" || pe.Code == "40001")
 }

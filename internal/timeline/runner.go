@@ -46,7 +46,7 @@ func (r *Runner) advanceBatch(ctx context.Context, project string, target time.T
 	// Scheduled work is the platform's doing, whoever moved the clock.
 	bctx := context.WithValue(memo.Scope(events.WithActor(ctx, events.System)), batchKey{}, b)
 	err = r.DB.InTx(ctx, func(tx *store.Tx) error {
-		ran, done = 0, false
+		ran, done, b.earliest = 0, false, time.Time{} // the transaction may run again
 		// Lock the project: concurrent advances take turns, and requests
 		// of the project, which read the clock with a shared lock, see a
 		// clock that matches the state. NO KEY keeps inserts that merely
