@@ -34,18 +34,6 @@ func (s *Server) listCreditNotes(rq *request) (any, error) {
 	return listOf(billing.ListCreditNotes(rq.ctx, s.db, rq.project, invoice, p))
 }
 
-func (s *Server) getCreditNote(rq *request) (any, error) {
-	id, err := pathID(rq.Request, "creditNote", "creditNote")
-	if err != nil {
-		return nil, err
-	}
-	n, err := billing.GetCreditNote(rq.ctx, s.db, rq.project, id)
-	if err != nil {
-		return nil, err
-	}
-	return n, rq.noQuery()
-}
-
 // voidCreditNote checks the path before the body, which may be absent or {}.
 func (s *Server) voidCreditNote(rq *request, tx *store.Tx, now time.Time) (any, error) {
 	id, err := pathID(rq.Request, "creditNote", "creditNote")

@@ -1,10 +1,12 @@
 package api
 
 import (
+	"context"
 	"strings"
 
 	"cellgate/internal/errs"
 	"cellgate/internal/events"
+	"cellgate/internal/store"
 )
 
 func (s *Server) listEvents(rq *request) (any, error) {
@@ -32,14 +34,7 @@ func (s *Server) listEvents(rq *request) (any, error) {
 	return listOf(events.List(rq.ctx, s.db, rq.project, f, p, s.source))
 }
 
-func (s *Server) getEvent(rq *request) (any, error) {
-	id, err := pathID(rq.Request, "event", "event")
-	if err != nil {
-		return nil, err
-	}
-	e, err := events.Get(rq.ctx, s.db, rq.project, id, s.source)
-	if err != nil {
-		return nil, err
-	}
-	return e, rq.noQuery()
+// getEvent reads an event with this server as its source.
+func (s *Server) getEvent(ctx context.Context, q store.Querier, project, id string) (*events.Event, error) {
+	return events.Get(ctx, q, project, id, s.source)
 }

@@ -208,3 +208,23 @@ func (c *keyCache) lookup(ctx context.Context, db *store.DB, secret string) (*pr
 	c.mu.Unlock()
 	return k, nil
 }
+
+// getter reads one resource of a project by id.
+type getter[T any] func(ctx context.Context, q store.Querier, project, id string) (T, error)
+
+// readByID is the handler of GET .../{name}: the id in the path (an id
+// that cannot be one is notFound for object), the resource, then the
+// check that no query parameter was given.
+func readByID[T any](s *Server, name, object string, get getter[T]) readHandler {
+	return func(rq *request) (any, error) {
+		id, err := pathID(rq.Request, name, object)
+		if err != nil {
+			return nil, err
+		}
+		v, err := get(rq.ctx, s.db, rq.project, id)
+		if err != nil {
+			return nil, err
+		}
+		return v, rq.noQuery()
+	}
+}

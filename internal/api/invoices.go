@@ -32,18 +32,6 @@ func (s *Server) listInvoices(rq *request) (any, error) {
 	return listOf(billing.ListInvoices(rq.ctx, s.db, rq.project, f, p))
 }
 
-func (s *Server) getInvoice(rq *request) (any, error) {
-	id, err := pathID(rq.Request, "invoice", "invoice")
-	if err != nil {
-		return nil, err
-	}
-	inv, err := billing.GetInvoice(rq.ctx, s.db, rq.project, id)
-	if err != nil {
-		return nil, err
-	}
-	return inv, rq.noQuery()
-}
-
 // invoiceAction wraps pay and void: the path is checked before the body,
 // which may be absent or {}.
 func (s *Server) invoiceAction(act func(rq *request, tx *store.Tx, id string, now time.Time) (*billing.Invoice, error)) writeHandler {

@@ -41,18 +41,6 @@ func (s *Server) listPlans(rq *request) (any, error) {
 	return listOf(catalog.ListPlans(rq.ctx, s.db, rq.project, f, p))
 }
 
-func (s *Server) getPlan(rq *request) (any, error) {
-	id, err := pathID(rq.Request, "plan", "plan")
-	if err != nil {
-		return nil, err
-	}
-	p, err := catalog.GetPlan(rq.ctx, s.db, rq.project, id)
-	if err != nil {
-		return nil, err
-	}
-	return p, rq.noQuery()
-}
-
 func (s *Server) updatePlan(rq *request, tx *store.Tx, now time.Time) (any, error) {
 	id, err := pathID(rq.Request, "plan", "plan")
 	if err != nil {

@@ -12,9 +12,12 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"cellgate/internal/billing"
+	"cellgate/internal/catalog"
 	"cellgate/internal/events"
 	"cellgate/internal/platform"
 	"cellgate/internal/store"
+	"cellgate/internal/users"
 )
 
 // Config wires a Server.
@@ -103,7 +106,7 @@ func (s *Server) routes() {
 	s.write("POST /projects/{project}/users", http.StatusCreated, s.createUser)
 	s.read("GET /projects/{project}/users", s.listUsers)
 	s.write("POST /projects/{project}/users/search", http.StatusOK, s.searchUsers)
-	s.read("GET /projects/{project}/users/{user}", s.getUser)
+	s.read("GET /projects/{project}/users/{user}", readByID(s, "user", "user", users.Get))
 	s.write("PATCH /projects/{project}/users/{user}", http.StatusOK, s.updateUser)
 	s.write("DELETE /projects/{project}/users/{user}", http.StatusOK, s.deleteUser)
 
@@ -114,7 +117,7 @@ func (s *Server) routes() {
 
 	s.write("POST /projects/{project}/plans", http.StatusCreated, s.createPlan)
 	s.read("GET /projects/{project}/plans", s.listPlans)
-	s.read("GET /projects/{project}/plans/{plan}", s.getPlan)
+	s.read("GET /projects/{project}/plans/{plan}", readByID(s, "plan", "plan", catalog.GetPlan))
 	s.write("PATCH /projects/{project}/plans/{plan}", http.StatusOK, s.updatePlan)
 
 	s.write("POST /projects/{project}/subscriptions", http.StatusCreated, s.createSubscription)
@@ -137,16 +140,16 @@ func (s *Server) routes() {
 
 	s.write("POST /projects/{project}/quotes", http.StatusCreated, s.createQuote)
 	s.read("GET /projects/{project}/invoices", s.listInvoices)
-	s.read("GET /projects/{project}/invoices/{invoice}", s.getInvoice)
+	s.read("GET /projects/{project}/invoices/{invoice}", readByID(s, "invoice", "invoice", billing.GetInvoice))
 	s.write("POST /projects/{project}/invoices/{invoice}/pay", http.StatusOK, s.invoiceAction(s.payInvoice))
 	s.write("POST /projects/{project}/invoices/{invoice}/void", http.StatusOK, s.invoiceAction(s.voidInvoice))
 	s.write("POST /projects/{project}/creditNotes", http.StatusCreated, s.createCreditNote)
 	s.read("GET /projects/{project}/creditNotes", s.listCreditNotes)
-	s.read("GET /projects/{project}/creditNotes/{creditNote}", s.getCreditNote)
+	s.read("GET /projects/{project}/creditNotes/{creditNote}", readByID(s, "creditNote", "creditNote", billing.GetCreditNote))
 	s.write("POST /projects/{project}/creditNotes/{creditNote}/void", http.StatusOK, s.voidCreditNote)
 
 	s.read("GET /projects/{project}/events", s.listEvents)
-	s.read("GET /projects/{project}/events/{event}", s.getEvent)
+	s.read("GET /projects/{project}/events/{event}", readByID(s, "event", "event", s.getEvent))
 
 	s.webhookRoutes()
 

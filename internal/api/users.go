@@ -18,18 +18,6 @@ func (s *Server) createUser(rq *request, tx *store.Tx, now time.Time) (any, erro
 	return users.Create(rq.ctx, tx, rq.project, in, now)
 }
 
-func (s *Server) getUser(rq *request) (any, error) {
-	id, err := pathID(rq.Request, "user", "user")
-	if err != nil {
-		return nil, err
-	}
-	u, err := users.Get(rq.ctx, s.db, rq.project, id)
-	if err != nil {
-		return nil, err
-	}
-	return u, rq.noQuery()
-}
-
 func (s *Server) listUsers(rq *request) (any, error) {
 	q, err := parseQuery(rq.Request, paginationParams...)
 	if err != nil {
