@@ -60,27 +60,12 @@ func scanCreditNote(row store.Scanner) (*CreditNote, error) {
 	n.Subtotal = money.Price{Amount: sub, Currency: currency}
 	n.Tax = money.Price{Amount: tax, Currency: currency}
 	n.Total = money.Price{Amount: total, Currency: currency}
-	if err := json.Unmarshal([]byte(lines), &n.LineItems); err != nil {
-		return nil, fmt.Errorf("billing: line items of %s: %w", n.ID, err)
-	}
-	if err := json.Unmarshal([]byte(fee), &n.Fees); err != nil {
-		return nil, fmt.Errorf("billing: fees of %s: %w", n.ID, err)
-	}
-	return &n, nil
+	return &n, decodeDocuments(n.ID, lines, fee, &n.LineItems, &n.Fees)
 }
 
-// loadCreditNote reads one credit note; in a write transaction the row is
-// locked so that two voids of one note take turns.
+// loadCreditNote reads one credit note, locked in a write transaction.
 func loadCreditNote(ctx context.Context, q store.Querier, project, id string) (*CreditNote, error) {
-	lock := store.LockInTx(q)
-	n, err := scanCreditNote(q.QueryRow(ctx, `SELECT `+creditNoteColumns+` FROM credit_notes WHERE id = ? AND project_id = ?`+lock, id, project))
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, errs.NotFound("creditNote", id)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("billing: load credit note %s: %w", id, err)
-	}
-	return n, nil
+	return loadRow(ctx, q, scanCreditNote, "credit_notes", creditNoteColumns, "creditNote", project, id)
 }
 
 // GetCreditNote reads one credit note of the project.

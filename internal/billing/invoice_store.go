@@ -4,11 +4,9 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"time"
 
-	"cellgate/internal/errs"
 	"cellgate/internal/money"
 	"cellgate/internal/store"
 )
@@ -103,27 +101,12 @@ func scanInvoice(row store.Scanner) (*Invoice, error) {
 	}
 	inv.DueAt, inv.FinalizedAt, inv.PaidAt, inv.VoidedAt = store.NullTime(due), store.NullTime(fin), store.NullTime(paid), store.NullTime(voids)
 	inv.overdueAt, inv.warnedAt, inv.overdueSince = store.NullTime(overdueAt), store.NullTime(warned), store.NullTime(overdueSince)
-	if err := json.Unmarshal([]byte(lines), &inv.LineItems); err != nil {
-		return nil, fmt.Errorf("billing: line items of %s: %w", inv.ID, err)
-	}
-	if err := json.Unmarshal([]byte(fees), &inv.Fees); err != nil {
-		return nil, fmt.Errorf("billing: fees of %s: %w", inv.ID, err)
-	}
-	return &inv, nil
+	return &inv, decodeDocuments(inv.ID, lines, fees, &inv.LineItems, &inv.Fees)
 }
 
-// loadInvoice reads one invoice; in a write transaction the row is locked
-// so that two payments of one invoice take turns.
+// loadInvoice reads one invoice, locked in a write transaction.
 func loadInvoice(ctx context.Context, q store.Querier, project, id string) (*Invoice, error) {
-	lock := store.LockInTx(q)
-	inv, err := scanInvoice(q.QueryRow(ctx, `SELECT `+invoiceColumns+` FROM invoices WHERE id = ? AND project_id = ?`+lock, id, project))
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, errs.NotFound("invoice", id)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("billing: load invoice %s: %w", id, err)
-	}
-	return inv, nil
+	return loadRow(ctx, q, scanInvoice, "invoices", invoiceColumns, "invoice", project, id)
 }
 
 // GetInvoice reads one invoice of the project.
