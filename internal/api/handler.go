@@ -52,8 +52,7 @@ type writeHandler func(rq *request, tx *store.Tx, now time.Time) (any, error)
 
 // read registers a handler that only reads.
 func (s *Server) read(pattern string, h readHandler) {
-	s.patterns = append(s.patterns, pattern)
-	s.mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
+	s.handle(pattern, func(w http.ResponseWriter, r *http.Request) {
 		rq, err := s.authenticate(r)
 		if err == nil {
 			var res any
@@ -74,8 +73,7 @@ func (s *Server) read(pattern string, h readHandler) {
 // stored response, so a retry after a crash either sees the whole change
 // or none of it.
 func (s *Server) write(pattern string, status int, h writeHandler) {
-	s.patterns = append(s.patterns, pattern)
-	s.mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
+	s.handle(pattern, func(w http.ResponseWriter, r *http.Request) {
 		rq, err := s.authenticate(r)
 		if err == nil {
 			err = s.runWrite(w, rq, status, h)

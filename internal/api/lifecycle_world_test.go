@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"cellgate/internal/api"
 	"cellgate/internal/apitest"
 	"cellgate/internal/store"
 )
@@ -26,7 +27,13 @@ var worldStart = time.Date(2030, time.January, 7, 9, 0, 0, 0, time.UTC)
 var emailSeq atomic.Int64
 
 func newWorld(t *testing.T, db *store.DB) *world {
-	w := &world{Env: apitest.New(t, db), t: t}
+	return newWorldWith(t, db, api.Config{})
+}
+
+// newWorldWith is newWorld on a server built from cfg (its logger, its
+// metrics registry).
+func newWorldWith(t *testing.T, db *store.DB, cfg api.Config) *world {
+	w := &world{Env: apitest.NewWith(t, db, cfg), t: t}
 	w.advanceTo(worldStart)
 	return w
 }

@@ -82,15 +82,26 @@ func (s *Server) observe(next http.Handler) http.Handler {
 				}
 			}
 			elapsed := time.Since(start)
+			// Route labels are patterns, never paths: a path may hold a
+			// credential, and ids would make the label set unbounded.
 			route := r.Pattern
 			if route == "" || route == "/" {
 				route = "unmatched"
 			}
-			s.metrics.requests.WithLabelValues(route, strconv.Itoa(sw.status)).Inc()
+			status := sw.status
+			if status == 0 {
+				// Nothing written: net/http answers 200, unless nobody is
+				// left to answer.
+				status = http.StatusOK
+				if clientGone(r) {
+					status = StatusClientClosedRequest
+				}
+			}
+			s.metrics.requests.WithLabelValues(route, strconv.Itoa(status)).Inc()
 			s.metrics.duration.WithLabelValues(route).Observe(elapsed.Seconds())
 			s.log.LogAttrs(r.Context(), slog.LevelInfo, "request",
-				slog.String("method", r.Method), slog.String("path", r.URL.Path), slog.Int("status", sw.status),
-				slog.Duration("duration", elapsed), slog.String("requestId", id))
+				slog.String("method", r.Method), slog.String("route", route), slog.String("path", loggedPath(r)),
+				slog.Int("status", status), slog.Duration("duration", elapsed), slog.String("requestId", id))
 		}()
 		next.ServeHTTP(sw, r)
 	})

@@ -34,10 +34,18 @@ var statusOf = map[errs.Kind]int{
 // writeError writes err in the envelope. Errors that are not *errs.Error are
 // internal: they are logged with the request id and the client sees only a
 // generic message.
+//
+// A client that went away is not a server error, whatever failed after it
+// left (reading its body, a query cancelled with its context): see
+// writeClientGone.
 func writeError(w http.ResponseWriter, r *http.Request, log *slog.Logger, err error) {
+	if clientGone(r) {
+		writeClientGone(w, r, log, err)
+		return
+	}
 	e, ok := errs.As(err)
 	if !ok {
-		log.ErrorContext(r.Context(), "request failed", "error", err, "method", r.Method, "path", r.URL.Path, "requestId", w.Header().Get(requestIDHeader))
+		log.ErrorContext(r.Context(), "request failed", "error", err, "method", r.Method, "path", loggedPath(r), "requestId", w.Header().Get(requestIDHeader))
 		e = &errs.Error{Kind: errs.KindInternal, Code: "unknown", Message: "An internal error occurred. Quote the request id " + w.Header().Get(requestIDHeader) + " when reporting it."}
 	}
 	status, known := statusOf[e.Kind]
@@ -90,4 +98,23 @@ func newList[T any](items []T, after, before *string) list[T] {
 		items = []T{}
 	}
 	return list[T]{Object: "list", Items: items, MoreItemsAfter: after, MoreItemsBefore: before}
+}
+
+// StatusClientClosedRequest counts requests whose client went away before
+// the answer: it closed the connection, or sent its body slower than the
+// server's read timeout. The code is nginx's; no client ever reads it.
+const StatusClientClosedRequest = 499
+
+// clientGone reports whether the client has left: net/http cancels the
+// request's context when reading from the connection fails (EOF, reset,
+// read deadline), and when the handler has returned.
+func clientGone(r *http.Request) bool { return r.Context().Err() != nil }
+
+// writeClientGone records an abandoned request below ERROR, with what
+// failed after the client left, and answers 499 in the envelope in case a
+// slow client is still listening.
+func writeClientGone(w http.ResponseWriter, r *http.Request, log *slog.Logger, err error) {
+	log.WarnContext(r.Context(), "client closed request", "error", err, "method", r.Method, "path", loggedPath(r), "requestId", w.Header().Get(requestIDHeader))
+	writeJSON(w, StatusClientClosedRequest, errorBody{Object: "error", Type: errs.KindMalformed, Code: "clientClosedRequest",
+		Message: "The request did not arrive whole: the connection closed, or the body came slower than the read timeout."})
 }

@@ -7,6 +7,7 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"slices"
 	"sync/atomic"
 	"time"
 
@@ -89,6 +90,11 @@ func New(cfg Config) *Server {
 		mux: http.NewServeMux(),
 	}
 	s.routes()
+	for p := range secretRoutes {
+		if !slices.Contains(s.patterns, p) {
+			panic("api: secret route " + p + " is not in the route table")
+		}
+	}
 	return s
 }
 
@@ -135,8 +141,7 @@ func (s *Server) routes() {
 	s.mux.HandleFunc("GET /qr/{file}", s.qrCode)
 
 	s.read("GET /testing/projects/{project}/clock", s.getClock)
-	s.patterns = append(s.patterns, "POST /testing/projects/{project}/clock/advance")
-	s.mux.HandleFunc("POST /testing/projects/{project}/clock/advance", s.advanceClock)
+	s.handle("POST /testing/projects/{project}/clock/advance", s.advanceClock)
 
 	s.write("POST /projects/{project}/quotes", http.StatusCreated, s.createQuote)
 	s.read("GET /projects/{project}/invoices", s.listInvoices)

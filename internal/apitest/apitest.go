@@ -32,7 +32,22 @@ type Env struct {
 // New starts the API on db and creates the test project "acme".
 func New(t testing.TB, db *store.DB) *Env {
 	t.Helper()
-	srv := api.New(api.Config{DB: db, Logger: slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError})), Version: "test"})
+	return NewWith(t, db, api.Config{})
+}
+
+// NewWith is New with a configuration, for tests that read the server's
+// logs or metrics; the database is db, and an unset Logger logs errors to
+// stderr.
+func NewWith(t testing.TB, db *store.DB, cfg api.Config) *Env {
+	t.Helper()
+	cfg.DB = db
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError}))
+	}
+	if cfg.Version == "" {
+		cfg.Version = "test"
+	}
+	srv := api.New(cfg)
 	ts := httptest.NewServer(srv.Handler())
 	t.Cleanup(ts.Close)
 	e := &Env{T: t, DB: db, Server: ts}
