@@ -3,8 +3,6 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -15,9 +13,10 @@ import (
 )
 
 func migrate(ctx context.Context, args []string, stdout io.Writer) error {
-	fs := flag.NewFlagSet("migrate", flag.ContinueOnError)
-	dbURL := databaseFlag(fs)
-	if err := fs.Parse(args); err != nil {
+	fs := newFlags("migrate", "[flags]", stdout)
+	fs.about = "Applies the migrations the database lacks; serve does the same when it starts."
+	dbURL := databaseFlag(fs.FlagSet)
+	if _, err := fs.parse(args); err != nil {
 		return err
 	}
 	db, err := openDatabase(ctx, *dbURL, newLogger(slog.LevelInfo))
@@ -30,28 +29,22 @@ func migrate(ctx context.Context, args []string, stdout io.Writer) error {
 }
 
 func project(ctx context.Context, args []string, stdout io.Writer) error {
-	if len(args) == 0 || args[0] != "create" {
-		return errors.New("usage: cellgate project create ID [--type test|live] [--name NAME] [--billing] [--database URL]")
-	}
-	fs := flag.NewFlagSet("project create", flag.ContinueOnError)
+	return dispatch(ctx, "project", map[string]subcommand{"create": {"ID [flags]", projectCreate}}, args, stdout)
+}
+
+// projectCreate creates a project and its first API key, shown once.
+func projectCreate(ctx context.Context, args []string, stdout io.Writer) error {
+	fs := newFlags("project create", "ID [flags]", stdout)
+	fs.about = "Creates the project ID and prints it, with its first API key, as one JSON object. The key is shown only here."
 	typ := fs.String("type", "test", "project type: test (stored clock) or live (wall clock)")
 	name := fs.String("name", "", "display name (default: the id)")
 	billing := fs.Bool("billing", false, "turn the Billing API on for the project")
-	dbURL := databaseFlag(fs)
-	// The id comes first on the documented command line; flags may follow.
-	if len(args) == 2 && (args[1] == "-h" || args[1] == "-help" || args[1] == "--help") {
-		return fs.Parse(args[1:]) // prints the flags and returns flag.ErrHelp
-	}
-	if len(args) < 2 || len(args[1]) > 0 && args[1][0] == '-' {
-		return errors.New("project create: the project ID comes first: cellgate project create ID [flags]")
-	}
-	id := args[1]
-	if err := fs.Parse(args[2:]); err != nil {
+	dbURL := databaseFlag(fs.FlagSet)
+	pos, err := fs.parse(args, "the project ID")
+	if err != nil {
 		return err
 	}
-	if fs.NArg() > 0 {
-		return fmt.Errorf("project create: unexpected argument %q", fs.Arg(0))
-	}
+	id := pos[0]
 	db, err := openDatabase(ctx, *dbURL, newLogger(slog.LevelWarn))
 	if err != nil {
 		return err

@@ -2,8 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"net"
@@ -17,30 +15,19 @@ import (
 	cgbench "cellgate/internal/bench"
 )
 
-const benchUsage = `usage:
-  cellgate bench http [--duration 10s] [--warmup 2s] [--concurrency 32] [--users 1000] [--database sqlite:PATH|postgres://...] [--cpuprofile FILE] [--rounds 1] [--only get-api,...] [--wal-autocheckpoint N]
-  cellgate bench bare [--addr 127.0.0.1:8081] [--database sqlite:PATH|postgres://...]
-  cellgate bench seed --url URL --project ID [--key KEY] [--users 1000]`
-
 // bench measures the API against a bare net/http handler (see BENCHMARKS.md).
 func bench(ctx context.Context, args []string, stdout io.Writer) error {
-	if len(args) == 0 {
-		return errors.New(benchUsage)
-	}
-	switch args[0] {
-	case "http":
-		return benchHTTP(ctx, args[1:], stdout)
-	case "bare":
-		return benchBare(ctx, args[1:], stdout)
-	case "seed":
-		return benchSeed(ctx, args[1:], stdout)
-	}
-	return fmt.Errorf("bench: unknown subcommand %q\n%s", args[0], benchUsage)
+	return dispatch(ctx, "bench", map[string]subcommand{
+		"http": {"[flags]", benchHTTP},
+		"bare": {"[flags]", benchBare},
+		"seed": {"--url URL --project ID [flags]", benchSeed},
+	}, args, stdout)
 }
 
 // benchHTTP runs the four scenarios in this process and prints the table.
 func benchHTTP(ctx context.Context, args []string, stdout io.Writer) error {
-	fs := flag.NewFlagSet("bench http", flag.ContinueOnError)
+	fs := newFlags("bench http", "[flags]", stdout)
+	fs.about = "Runs the benchmark scenarios in this process against fresh databases and prints the table of BENCHMARKS.md."
 	duration := fs.Duration("duration", 10*time.Second, "measured time per scenario")
 	warmup := fs.Duration("warmup", 2*time.Second, "unmeasured warm-up per scenario")
 	concurrency := fs.Int("concurrency", 32, "concurrent keep-alive clients")
@@ -50,7 +37,7 @@ func benchHTTP(ctx context.Context, args []string, stdout io.Writer) error {
 	only := fs.String("only", "", "comma-separated scenarios to run (get-api,get-bare,post-api,post-bare); default all")
 	cpuprofile := fs.String("cpuprofile", "", "write a CPU profile per scenario, named FILE with the scenario before the extension")
 	walAuto := fs.Int("wal-autocheckpoint", -1, "EXPERIMENT: set SQLite wal_autocheckpoint (pages, 0 = off) on both writers; -1 keeps the shipped default")
-	if err := fs.Parse(args); err != nil {
+	if _, err := fs.parse(args); err != nil {
 		return err
 	}
 	var walPages *int
@@ -58,7 +45,7 @@ func benchHTTP(ctx context.Context, args []string, stdout io.Writer) error {
 		walPages = walAuto
 	}
 	if *concurrency < 1 || *duration <= 0 || *warmup < 0 {
-		return errors.New("bench http: --concurrency must be ≥ 1, --duration > 0 and --warmup ≥ 0")
+		return usageErrorf(fs.Name(), "--concurrency must be ≥ 1, --duration > 0 and --warmup ≥ 0")
 	}
 	ctx, stop := signal.NotifyContext(ctx, syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
@@ -81,10 +68,11 @@ func onlyList(s string) []string {
 
 // benchBare serves the bare handler alone, for an external load generator.
 func benchBare(ctx context.Context, args []string, stdout io.Writer) error {
-	fs := flag.NewFlagSet("bench bare", flag.ContinueOnError)
+	fs := newFlags("bench bare", "[flags]", stdout)
+	fs.about = "Serves the bare net/http handler alone, for an external load generator."
 	addr := fs.String("addr", "127.0.0.1:8081", "address to listen on")
 	db := fs.String("database", "", "sqlite:PATH or postgres://...; default: a fresh SQLite file in a temp dir")
-	if err := fs.Parse(args); err != nil {
+	if _, err := fs.parse(args); err != nil {
 		return err
 	}
 	if *db == "" {
@@ -115,16 +103,17 @@ func benchBare(ctx context.Context, args []string, stdout io.Writer) error {
 
 // benchSeed creates users over HTTP and prints their ids, one per line.
 func benchSeed(ctx context.Context, args []string, stdout io.Writer) error {
-	fs := flag.NewFlagSet("bench seed", flag.ContinueOnError)
+	fs := newFlags("bench seed", "--url URL --project ID [flags]", stdout)
+	fs.about = "Creates users over HTTP and prints their ids, one per line."
 	url := fs.String("url", "", "base URL of the server")
 	project := fs.String("project", "", "project id")
 	key := fs.String("key", "", "API key (the bare handler ignores it)")
 	users := fs.Int("users", 1000, "how many users to create")
-	if err := fs.Parse(args); err != nil {
+	if _, err := fs.parse(args); err != nil {
 		return err
 	}
 	if *url == "" || *project == "" {
-		return errors.New("bench seed: --url and --project are required")
+		return usageErrorf(fs.Name(), "--url and --project are required")
 	}
 	ids, err := cgbench.SeedHTTP(ctx, *url, *project, *key, *users)
 	if err != nil {

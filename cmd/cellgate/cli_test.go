@@ -101,32 +101,95 @@ func testMigrate(t *testing.T, bin string) {
 	}
 }
 
-func testVersionAndUsage(t *testing.T, bin string) {
+// testCommandLine: every command refuses an argument it does not take
+// (exit 2, naming it and where the help is) instead of dropping the flags
+// after it, before it touches any database; help and --version work; the
+// top-level usage lists every command and how to get its flags.
+func testCommandLine(t *testing.T, bin string) {
 	dir := t.TempDir()
+	db := "sqlite:" + filepath.Join(dir, "named.db")
+	stray := func(cmd string) string {
+		return `cellgate ` + cmd + `: unexpected argument "oops" (run "cellgate ` + cmd + ` -h" for its usage)`
+	}
+	var everyCommand []string
+	for _, c := range commands {
+		everyCommand = append(everyCommand, "cellgate "+c.name)
+	}
 	for _, c := range []struct {
-		args       []string
-		code       int
-		stdout     string // substring; exact for version
-		stderr     string
-		exactStdio bool
+		args   []string
+		code   int
+		stdout []string // substrings
+		stderr []string
+		exact  bool // stdout is exactly stdout[0]
 	}{
-		{args: []string{"version"}, code: 0, stdout: "cellgate " + e2eVersion + "\n", exactStdio: true},
-		{args: []string{"help"}, code: 0, stdout: "cellgate serve"},
-		{args: nil, code: 2, stderr: "Usage:"},
-		{args: []string{"frobnicate"}, code: 2, stderr: `unknown command "frobnicate"`},
-		{args: []string{"serve", "--log-level", "loud"}, code: 1, stderr: "--log-level"},
-		{args: []string{"project", "create", "-h"}, code: 0, stderr: "-billing"},
-		{args: []string{"project", "create", "--type", "live"}, code: 1, stderr: "the project ID comes first"},
+		{args: []string{"version"}, stdout: []string{"cellgate " + e2eVersion + "\n"}, exact: true},
+		{args: []string{"--version"}, stdout: []string{"cellgate " + e2eVersion + "\n"}, exact: true},
+		{args: []string{"-version"}, stdout: []string{"cellgate " + e2eVersion + "\n"}, exact: true},
+		{args: []string{"help"}, stdout: append(everyCommand, `"cellgate COMMAND -h"`, "cellgate help [COMMAND]")},
+		{args: []string{"-h"}, stdout: everyCommand},
+		{args: []string{"--help"}, stdout: everyCommand},
+		{args: nil, code: 2, stderr: append(everyCommand, "Usage:")},
+		{args: []string{"frobnicate"}, code: 2, stderr: []string{`unknown command "frobnicate"`}},
+		{args: []string{"help", "frobnicate"}, code: 2, stderr: []string{`unknown command "frobnicate"`}},
+
+		// Each command's help, asked for either way, on standard output.
+		{args: []string{"help", "serve"}, stdout: []string{"Usage: cellgate serve [flags]", "-addr", "-webhooks-timeout"}},
+		{args: []string{"serve", "-h"}, stdout: []string{"Usage: cellgate serve [flags]", "-database"}},
+		{args: []string{"migrate", "--help"}, stdout: []string{"Usage: cellgate migrate [flags]", "-database"}},
+		{args: []string{"project", "create", "-h"}, stdout: []string{"Usage: cellgate project create ID [flags]", "-billing"}},
+		{args: []string{"help", "project", "create"}, stdout: []string{"-billing", "-type"}},
+		{args: []string{"help", "project"}, stdout: []string{"cellgate project create ID"}},
+		{args: []string{"help", "clock", "advance"}, stdout: []string{"-by", "-to"}},
+		{args: []string{"help", "bench"}, stdout: []string{"cellgate bench http", "cellgate bench bare", "cellgate bench seed"}},
+		{args: []string{"help", "bench", "http"}, stdout: []string{"-concurrency"}},
+		{args: []string{"help", "version"}, stdout: []string{"Usage: cellgate version"}},
+
+		// A stray argument, before or after the flags, on every command.
+		{args: []string{"serve", "oops", "--addr", "127.0.0.1:0", "--database", db}, code: 2, stderr: []string{stray("serve")}},
+		{args: []string{"serve", "--addr", "127.0.0.1:0", "--database", db, "oops"}, code: 2, stderr: []string{stray("serve")}},
+		{args: []string{"migrate", "oops", "--database", db}, code: 2, stderr: []string{stray("migrate")}},
+		{args: []string{"project", "create", "acme", "oops", "--database", db}, code: 2, stderr: []string{stray("project create")}},
+		{args: []string{"project", "create", "--database", db, "acme", "oops"}, code: 2, stderr: []string{stray("project create")}},
+		{args: []string{"clock", "advance", "demo", "oops", "--by", "1h", "--database", db}, code: 2, stderr: []string{stray("clock advance")}},
+		{args: []string{"bench", "http", "oops", "--database", db}, code: 2, stderr: []string{stray("bench http")}},
+		{args: []string{"bench", "bare", "oops", "--addr", "127.0.0.1:0", "--database", db}, code: 2, stderr: []string{stray("bench bare")}},
+		{args: []string{"bench", "seed", "oops", "--url", "http://127.0.0.1:9", "--project", "p"}, code: 2, stderr: []string{stray("bench seed")}},
+		{args: []string{"version", "oops"}, code: 2, stderr: []string{stray("version")}},
+		{args: []string{"help", "serve", "oops"}, code: 2, stderr: []string{stray("serve")}},
+
+		// Other wrong command lines are usage errors too.
+		{args: []string{"serve", "--nope"}, code: 2, stderr: []string{"flag provided but not defined: -nope", `"cellgate serve -h"`}},
+		{args: []string{"project"}, code: 2, stderr: []string{"missing subcommand (create)"}},
+		{args: []string{"project", "delete", "acme"}, code: 2, stderr: []string{`unknown subcommand "delete"`, `"cellgate project -h"`}},
+		{args: []string{"project", "create", "--type", "live"}, code: 2, stderr: []string{"missing the project ID"}},
+		{args: []string{"clock"}, code: 2, stderr: []string{"missing subcommand (advance)"}},
+		{args: []string{"clock", "advance", "demo", "--database", db}, code: 2, stderr: []string{"give exactly one of --to and --by"}},
+		{args: []string{"bench"}, code: 2, stderr: []string{"missing subcommand (bare, http, seed)"}},
+		{args: []string{"bench", "seed"}, code: 2, stderr: []string{"--url and --project are required"}},
+
+		// A well-formed command line that fails is status 1.
+		{args: []string{"serve", "--log-level", "loud", "--database", db}, code: 1, stderr: []string{"--log-level"}},
 	} {
 		stdout, stderr, code := run(t, bin, childEnv(), dir, c.args...)
 		if code != c.code {
-			t.Errorf("cellgate %v: exit %d, want %d (stderr %q)", c.args, code, c.code, stderr)
+			t.Errorf("cellgate %q: exit %d, want %d (stderr %q)", c.args, code, c.code, stderr)
 		}
-		if c.exactStdio && stdout != c.stdout || !strings.Contains(stdout, c.stdout) {
-			t.Errorf("cellgate %v: stdout %q, want %q", c.args, stdout, c.stdout)
+		for _, want := range c.stdout {
+			if c.exact && stdout != want || !strings.Contains(stdout, want) {
+				t.Errorf("cellgate %q: stdout %q, want it to contain %q", c.args, stdout, want)
+			}
 		}
-		if !strings.Contains(stderr, c.stderr) {
-			t.Errorf("cellgate %v: stderr %q, want it to contain %q", c.args, stderr, c.stderr)
+		for _, want := range c.stderr {
+			if !strings.Contains(stderr, want) {
+				t.Errorf("cellgate %q: stderr %q, want it to contain %q", c.args, stderr, want)
+			}
 		}
+		if c.code == 0 && stderr != "" {
+			t.Errorf("cellgate %q: stderr %q, want nothing", c.args, stderr)
+		}
+	}
+	// No wrong command line reached a database, the named one or the default.
+	if dbs, _ := filepath.Glob(filepath.Join(dir, "*.db*")); len(dbs) > 0 {
+		t.Errorf("wrong command lines created %v", dbs)
 	}
 }

@@ -3,8 +3,6 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -17,20 +15,24 @@ import (
 // clockCmd moves a test project's clock from the command line, running all
 // scheduled work on the way, exactly as the API's clock/advance does.
 func clockCmd(ctx context.Context, args []string, stdout io.Writer) error {
-	const use = "usage: cellgate clock advance PROJECT (--to RFC3339 | --by DURATION) [--database URL]"
-	if len(args) < 2 || args[0] != "advance" || len(args[1]) == 0 || args[1][0] == '-' {
-		return errors.New(use)
-	}
-	project := args[1]
-	fs := flag.NewFlagSet("clock advance", flag.ContinueOnError)
+	return dispatch(ctx, "clock", map[string]subcommand{"advance": {clockAdvanceArgs, clockAdvance}}, args, stdout)
+}
+
+const clockAdvanceArgs = "PROJECT (--to RFC3339 | --by DURATION) [flags]"
+
+func clockAdvance(ctx context.Context, args []string, stdout io.Writer) error {
+	fs := newFlags("clock advance", clockAdvanceArgs, stdout)
+	fs.about = "Moves the clock of the test project PROJECT, running every timer due on the way, as POST /testing/projects/{project}/clock/advance does."
 	to := fs.String("to", "", "advance to this RFC 3339 time")
 	by := fs.Duration("by", 0, "advance by this duration, such as 36h")
-	dbURL := databaseFlag(fs)
-	if err := fs.Parse(args[2:]); err != nil {
+	dbURL := databaseFlag(fs.FlagSet)
+	pos, err := fs.parse(args, "PROJECT")
+	if err != nil {
 		return err
 	}
+	project := pos[0]
 	if (*to == "") == (*by == 0) {
-		return errors.New(use)
+		return usageErrorf(fs.Name(), "give exactly one of --to and --by")
 	}
 	log := newLogger(slog.LevelWarn)
 	db, err := openDatabase(ctx, *dbURL, log)

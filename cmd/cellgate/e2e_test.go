@@ -37,9 +37,9 @@ func TestBinary(t *testing.T) {
 		t.Parallel()
 		testMigrate(t, bin)
 	})
-	t.Run("version and usage", func(t *testing.T) {
+	t.Run("command line", func(t *testing.T) {
 		t.Parallel()
-		testVersionAndUsage(t, bin)
+		testCommandLine(t, bin)
 	})
 }
 

@@ -11,60 +11,78 @@ import (
 	"log/slog"
 	"os"
 	"runtime/debug"
+	"slices"
 
 	"golang.org/x/term"
 
 	"cellgate/internal/store"
 )
 
-const usage = `cellgate: a self-hostable connectivity platform
+// command is one entry of the top-level usage.
+type command struct {
+	name, args, summary string
+	run                 runFunc
+}
 
-Usage:
-  cellgate serve   [--addr 127.0.0.1:8080] [--database URL] [--demo]
-  cellgate migrate [--database URL]
-  cellgate project create ID [--type test|live] [--name NAME] [--billing] [--database URL]
-  cellgate bench   http|bare|seed [flags]   (see BENCHMARKS.md)
-  cellgate clock advance PROJECT (--to RFC3339 | --by DURATION) [--database URL]
-  cellgate version
-
-The database is --database, else $CELLGATE_DATABASE_URL, else sqlite:cellgate.db.
-It is sqlite:PATH or a postgres:// URL.
-`
-
-// commands maps each subcommand to its function.
-var commands = map[string]func(ctx context.Context, args []string, stdout io.Writer) error{
-	"serve":   serve,
-	"migrate": migrate,
-	"project": project,
-	"clock":   clockCmd,
-	"bench":   bench,
-	"version": func(_ context.Context, _ []string, stdout io.Writer) error {
-		_, err := fmt.Fprintln(stdout, "cellgate", version())
-		return err
-	},
+// commands lists every command, in the order of the usage text.
+var commands = []command{
+	{"serve", "[flags]", "run the API server and its workers", serve},
+	{"migrate", "[flags]", "apply the database migrations", migrate},
+	{"project", "create ID [flags]", "create a project and print its first API key", project},
+	{"clock", "advance PROJECT [flags]", "move a test project's clock, running due work", clockCmd},
+	{"bench", "http|bare|seed [flags]", "measure the API (see BENCHMARKS.md)", bench},
+	{"version", "", "print the version", versionCmd},
 }
 
 func main() {
-	if len(os.Args) < 2 {
-		fmt.Fprint(os.Stderr, usage)
-		os.Exit(2)
+	os.Exit(runMain(context.Background(), os.Args[1:], os.Stdout, os.Stderr))
+}
+
+// runMain runs the command line and returns the exit status: 0, 1 when the
+// command failed, 2 when the command line is wrong.
+func runMain(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, topUsage())
+		return 2
 	}
-	cmd, ok := commands[os.Args[1]]
-	if !ok {
-		if os.Args[1] == "help" || os.Args[1] == "-h" || os.Args[1] == "--help" {
-			fmt.Print(usage)
-			return
+	name, rest := args[0], args[1:]
+	switch name {
+	case "help", "-h", "-help", "--help":
+		if name != "help" || len(rest) == 0 {
+			fmt.Fprint(stdout, topUsage())
+			return 0
 		}
-		fmt.Fprintf(os.Stderr, "cellgate: unknown command %q\n\n%s", os.Args[1], usage)
-		os.Exit(2)
+		// help COMMAND [SUBCOMMAND] is COMMAND [SUBCOMMAND] -h.
+		name, rest = rest[0], append(rest[1:len(rest):len(rest)], "-h")
+	case "-version", "--version":
+		name = "version"
 	}
-	if err := cmd(context.Background(), os.Args[2:], os.Stdout); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			os.Exit(0)
-		}
-		fmt.Fprintln(os.Stderr, "cellgate:", err)
-		os.Exit(1)
+	i := slices.IndexFunc(commands, func(c command) bool { return c.name == name })
+	if i < 0 {
+		fmt.Fprintf(stderr, "cellgate: unknown command %q\n\n%s", name, topUsage())
+		return 2
 	}
+	var usage *usageError
+	switch err := commands[i].run(ctx, rest, stdout); {
+	case err == nil, errors.Is(err, flag.ErrHelp):
+		return 0
+	case errors.As(err, &usage):
+		fmt.Fprintln(stderr, "cellgate", err)
+		return 2
+	default:
+		fmt.Fprintln(stderr, "cellgate:", err)
+		return 1
+	}
+}
+
+func versionCmd(_ context.Context, args []string, stdout io.Writer) error {
+	fs := newFlags("version", "", stdout)
+	fs.about = "Prints the version of this binary (also: cellgate --version)."
+	if _, err := fs.parse(args); err != nil {
+		return err
+	}
+	_, err := fmt.Fprintln(stdout, "cellgate", version())
+	return err
 }
 
 // databaseFlag registers --database on fs with its environment default.

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -23,9 +22,10 @@ import (
 )
 
 func serve(ctx context.Context, args []string, stdout io.Writer) error {
-	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs := newFlags("serve", "[flags]", stdout)
+	fs.about = "Serves the API and runs the scheduled work of live projects and the webhook deliveries."
 	addr := fs.String("addr", "127.0.0.1:8080", "address to listen on")
-	dbURL := databaseFlag(fs)
+	dbURL := databaseFlag(fs.FlagSet)
 	withDemo := fs.Bool("demo", false, "ensure the demo test project exists and print its API key")
 	publicURL := fs.String("public-url", os.Getenv("CELLGATE_PUBLIC_URL"), "public base URL of this server, used as the event source (env CELLGATE_PUBLIC_URL)")
 	logLevel := fs.String("log-level", "info", "debug, info, warn or error")
@@ -33,7 +33,7 @@ func serve(ctx context.Context, args []string, stdout io.Writer) error {
 	allowPrivate := fs.Bool("webhooks-allow-private", false, "let webhook endpoints reach private, loopback and link-local addresses")
 	taxData := fs.String("tax-data", os.Getenv(taxDataEnv), "directory of tax rate files replacing the built-in US rates (env "+taxDataEnv+")")
 	webhookTimeout := fs.Duration("webhooks-timeout", 15*time.Second, "how long one webhook attempt may take; an attempt cut short by a crash is sent again after 3x this plus 5s")
-	if err := fs.Parse(args); err != nil {
+	if _, err := fs.parse(args); err != nil {
 		return err
 	}
 	var level slog.Level
