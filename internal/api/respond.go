@@ -111,10 +111,10 @@ const StatusClientClosedRequest = 499
 func clientGone(r *http.Request) bool { return r.Context().Err() != nil }
 
 // writeClientGone records an abandoned request below ERROR, with what
-// failed after the client left, and answers 499 in the envelope in case a
-// slow client is still listening.
+// failed after the client left. A slow client still listening gets the
+// bare status: no error type stands for it, and every type keeps its one
+// status.
 func writeClientGone(w http.ResponseWriter, r *http.Request, log *slog.Logger, err error) {
 	log.WarnContext(r.Context(), "client closed request", "error", err, "method", r.Method, "path", loggedPath(r), "requestId", w.Header().Get(requestIDHeader))
-	writeJSON(w, StatusClientClosedRequest, errorBody{Object: "error", Type: errs.KindMalformed, Code: "clientClosedRequest",
-		Message: "The request did not arrive whole: the connection closed, or the body came slower than the read timeout."})
+	w.WriteHeader(StatusClientClosedRequest)
 }
