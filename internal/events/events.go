@@ -14,6 +14,7 @@ import (
 	"sync"
 	"time"
 
+	"cellgate/internal/clock"
 	"cellgate/internal/ids"
 	"cellgate/internal/memo"
 	"cellgate/internal/store"
@@ -111,7 +112,7 @@ func enqueueDeliveries(ctx context.Context, tx *store.Tx, project, eventID, full
 			return err
 		}
 	}
-	now := time.Now().UnixMicro()
+	now := clock.Wall().UnixMicro()
 	q := enqueueSQLite
 	if tx.Dialect() == store.Postgres {
 		q = enqueuePostgres

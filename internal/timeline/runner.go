@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"time"
 
+	"cellgate/internal/clock"
 	"cellgate/internal/errs"
 	"cellgate/internal/events"
 	"cellgate/internal/memo"
@@ -179,7 +180,7 @@ func (r *Runner) Work(ctx context.Context, interval time.Duration) {
 	defer ticker.Stop()
 	for {
 		for {
-			n, err := r.RunDue(ctx, time.Now().UTC())
+			n, err := r.RunDue(ctx, clock.Wall())
 			if err != nil {
 				if ctx.Err() == nil {
 					r.Log.ErrorContext(ctx, "timeline worker", "error", err)

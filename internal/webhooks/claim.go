@@ -7,6 +7,7 @@ import (
 	"sync"
 	"time"
 
+	"cellgate/internal/clock"
 	"cellgate/internal/events"
 	"cellgate/internal/store"
 )
@@ -101,7 +102,7 @@ func (r *run) busy() []string {
 
 // claim leases up to n due deliveries of endpoints not in exclude.
 func (r *run) claim(ctx context.Context, n int, exclude []string) ([]claimed, error) {
-	now := time.Now()
+	now := clock.Wall()
 	skip := ""
 	if r.w.DB.Dialect() == store.Postgres {
 		skip = " FOR UPDATE SKIP LOCKED"
@@ -168,7 +169,7 @@ func (r *run) dispatch(ctx context.Context, batch []claimed) {
 		}
 		ev, t := evs[c.event], targets[c.endpoint]
 		if ev == nil || t == nil || t.status != StatusEnabled {
-			r.emit(outcome{c: c, noSend: true, orphan: t == nil, at: time.Now()})
+			r.emit(outcome{c: c, noSend: true, orphan: t == nil, at: clock.Wall()})
 			continue
 		}
 		r.held[c.endpoint] = append(r.held[c.endpoint], job{c, t, ev})
@@ -224,7 +225,7 @@ func (r *run) targets(ctx context.Context, ids map[string]bool) (map[string]*tar
 		return nil, err
 	}
 	defer rows.Close()
-	now := time.Now().UnixMicro()
+	now := clock.Wall().UnixMicro()
 	out := map[string]*target{}
 	for rows.Next() {
 		var (

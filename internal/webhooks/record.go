@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"time"
 
+	"cellgate/internal/clock"
 	"cellgate/internal/events"
 	"cellgate/internal/projects"
 	"cellgate/internal/store"
@@ -55,7 +56,7 @@ func (r *run) record(ctx context.Context) {
 }
 
 func (r *run) write(ctx context.Context, tx *store.Tx, batch []outcome) error {
-	now := time.Now()
+	now := clock.Wall()
 	ok, failed, gone := map[string]bool{}, map[string]string{}, map[string]string{}
 	for _, o := range batch {
 		if o.canceled {
