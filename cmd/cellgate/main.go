@@ -38,6 +38,7 @@ var commands = map[string]func(ctx context.Context, args []string, stdout io.Wri
 	"project": project,
 	"clock":   clockCmd,
 	"bench":   bench,
+	"timers":  timersCmd,
 	"version": func(_ context.Context, _ []string, stdout io.Writer) error {
 		_, err := fmt.Fprintln(stdout, "cellgate", version())
 		return err
