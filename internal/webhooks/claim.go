@@ -121,17 +121,17 @@ func (r *run) claim(ctx context.Context, n int, exclude []string) ([]claimed, er
 	var out []claimed
 	err := r.w.DB.InTx(ctx, func(tx *store.Tx) error {
 		out = out[:0]
-		rows, err := tx.Query(ctx, `UPDATE webhook_deliveries SET next_attempt_at = ?
+		rows, err := tx.Query(ctx, `UPDATE webhook_deliveries SET next_attempt_at = ?, claims = claims + 1
 			WHERE (endpoint_id, id) IN (SELECT endpoint_id, id FROM webhook_deliveries
 				WHERE status = 'pending' AND next_attempt_at <= ?`+not+` ORDER BY next_attempt_at LIMIT ?`+skip+`)
-			RETURNING endpoint_id, id, event_id, project_id, attempts`, args...)
+			RETURNING endpoint_id, id, event_id, project_id, attempts, claims`, args...)
 		if err != nil {
 			return err
 		}
 		defer rows.Close()
 		for rows.Next() {
 			c := claimed{lease: lease}
-			if err := rows.Scan(&c.endpoint, &c.id, &c.event, &c.project, &c.attempts); err != nil {
+			if err := rows.Scan(&c.endpoint, &c.id, &c.event, &c.project, &c.attempts, &c.claims); err != nil {
 				return err
 			}
 			out = append(out, c)

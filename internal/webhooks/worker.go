@@ -100,8 +100,11 @@ type claimed struct {
 	endpoint, id, event, project string
 	attempts                     int
 	// lease is the next_attempt_at the claim wrote; a retry requested
-	// while the attempt is in flight changes it.
-	lease int64
+	// while the attempt is in flight changes it. claims counts the claims
+	// of the delivery: a claim after such a retry can write the same
+	// (whole-second) lease, never the same count.
+	lease  int64
+	claims int64
 }
 
 // outcome is what one attempt came to.
