@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"cellgate/internal/projects"
+	"cellgate/internal/timeline"
 )
 
 // clockCmd moves a test project's clock from the command line, running all
@@ -55,10 +56,16 @@ func clockAdvance(ctx context.Context, args []string, stdout io.Writer) error {
 		return err
 	}
 	start := time.Now()
-	ran, err := plat.Timeline.Advance(ctx, project, target.UTC())
+	rep, err := plat.Timeline.AdvanceReport(ctx, project, target.UTC())
 	if err != nil {
 		return err
 	}
+	// As in the API: failing timers do not fail the advance, they are listed.
+	failures := make([]timeline.View, len(rep.Failures))
+	for i, t := range rep.Failures {
+		failures[i] = t.View()
+		log.Warn("timer failing", "timer", t.ID, "kind", t.Kind, "subject", t.Subject, "attempts", t.Attempts, "dead", !t.DeadAt.IsZero(), "error", t.LastError)
+	}
 	enc := json.NewEncoder(stdout)
-	return enc.Encode(map[string]any{"object": "testClock", "now": target.UTC(), "timersRun": ran, "elapsed": time.Since(start).String()})
+	return enc.Encode(map[string]any{"object": "testClock", "now": target.UTC(), "timersRun": rep.Ran, "timerFailures": failures, "elapsed": time.Since(start).String()})
 }

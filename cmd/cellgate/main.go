@@ -30,6 +30,7 @@ var commands = []command{
 	{"migrate", "[flags]", "apply the database migrations", migrate},
 	{"project", "create ID [flags]", "create a project and print its first API key", project},
 	{"clock", "advance PROJECT [flags]", "move a test project's clock, running due work", clockCmd},
+	{"timers", "list|retry|drop [flags]", "list failing scheduled work; retry or drop a dead timer", timersCmd},
 	{"bench", "http|bare|seed [flags]", "measure the API (see BENCHMARKS.md)", bench},
 	{"version", "", "print the version", versionCmd},
 }

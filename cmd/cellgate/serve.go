@@ -78,6 +78,7 @@ func serve(ctx context.Context, args []string, stdout io.Writer) error {
 	plat.Webhooks.Config.Timeout = *webhookTimeout
 	plat.Webhooks.Config.Source = strings.TrimRight(*publicURL, "/")
 	plat.Webhooks.Registerer = reg
+	plat.Timeline.Register(reg)
 	srv := api.New(api.Config{DB: db, Logger: log, Registry: reg, Version: version(), PublicURL: strings.TrimRight(*publicURL, "/"), Platform: plat})
 	// Live projects' scheduled work runs against the wall clock here; with
 	// PostgreSQL every replica runs a worker and each timer runs once.

@@ -8,6 +8,7 @@ import (
 	"cellgate/internal/optional"
 	"cellgate/internal/projects"
 	"cellgate/internal/store"
+	"cellgate/internal/timeline"
 )
 
 // testClock is the API representation of a test project's clock.
@@ -32,6 +33,13 @@ func (s *Server) getClock(rq *request) (any, error) {
 		return nil, err
 	}
 	return &testClock{Object: "testClock", Now: now}, nil
+}
+
+// advanceResult is the clock after an advance, with the timers that failed
+// on the way and are still failing: retrying later, or dead.
+type advanceResult struct {
+	*testClock
+	TimerFailures []timeline.View `json:"timerFailures"`
 }
 
 // advanceInput is the body of POST .../clock/advance: exactly one of to
@@ -85,14 +93,21 @@ func (s *Server) advanceClock(w http.ResponseWriter, r *http.Request) {
 		if target.Sub(now) > MaxAdvance {
 			return errs.Invalid("clockAdvanceInvalid", "One advance may move the clock at most %s.", MaxAdvance)
 		}
-		if _, err := s.platform.Timeline.Advance(rq.ctx, rq.project, target.UTC()); err != nil {
+		// Failing timers do not fail the advance: the clock has moved and
+		// the answer says which timers are failing (docs/time.md).
+		rep, err := s.platform.Timeline.AdvanceReport(rq.ctx, rq.project, target.UTC())
+		if err != nil {
 			return err
 		}
 		clock, err := s.getClock(rq)
 		if err != nil {
 			return err
 		}
-		body, err := jsonBytes(clock)
+		out := advanceResult{testClock: clock.(*testClock), TimerFailures: make([]timeline.View, len(rep.Failures))}
+		for i, t := range rep.Failures {
+			out.TimerFailures[i] = t.View()
+		}
+		body, err := jsonBytes(out)
 		if err != nil {
 			return err
 		}

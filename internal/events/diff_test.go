@@ -53,15 +53,18 @@ func TestShallowDiffKeepsOnlyChangedTopLevelFields(t *testing.T) {
 }
 
 func TestNormalizeEventType(t *testing.T) {
+	Register(CellgatePrefix + "test.registered")
 	for in, want := range map[string]bool{
 		"user.created": true, "com.gigs.user.created": true, "com.gigs.project.updated": true,
 		"user.exploded": false, "User.Created": false, "com.gigs.": false, "": false, "gigs.user.created": false,
+		"com.cellgate.test.registered": true, "com.gigs.com.cellgate.test.registered": false, "test.registered": false,
+		"com.gigs.test.registered": false, "com.cellgate.user.created": false,
 	} {
 		full, ok := Normalize(in)
 		if ok != want {
 			t.Errorf("Normalize(%q) ok = %v, want %v", in, ok, want)
 		}
-		if ok && full[:len(TypePrefix)] != TypePrefix {
+		if ok && full != in && full != TypePrefix+in {
 			t.Errorf("Normalize(%q) = %q", in, full)
 		}
 	}

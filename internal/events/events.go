@@ -14,6 +14,7 @@ import (
 	"sync"
 	"time"
 
+	"cellgate/internal/clock"
 	"cellgate/internal/ids"
 	"cellgate/internal/memo"
 	"cellgate/internal/store"
@@ -23,7 +24,8 @@ import (
 // whose shapes cellgate serialises.
 const APIVersion = "2025-05-22"
 
-// TypePrefix starts every event type.
+// TypePrefix starts every event type of the Gigs API (see CellgatePrefix
+// for the others).
 const TypePrefix = "com.gigs."
 
 // Actor says who caused an event.
@@ -82,11 +84,11 @@ func insert(ctx context.Context, tx *store.Tx, project, typ, subject string, dat
 	id := ids.New(ids.Event)
 	_, err = tx.Exec(ctx, `INSERT INTO events (id, project_id, type, subject, data, previous_data, actor, time)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-		id, project, TypePrefix+typ, subject, string(body), prev, string(actor), store.Micros(at))
+		id, project, full(typ), subject, string(body), prev, string(actor), store.Micros(at))
 	if err != nil {
 		return fmt.Errorf("events: record %s: %w", typ, err)
 	}
-	return enqueueDeliveries(ctx, tx, project, id, TypePrefix+typ)
+	return enqueueDeliveries(ctx, tx, project, id, full(typ))
 }
 
 // enqueueDeliveries is the transactional outbox of webhooks: one delivery
@@ -111,7 +113,7 @@ func enqueueDeliveries(ctx context.Context, tx *store.Tx, project, eventID, full
 			return err
 		}
 	}
-	now := time.Now().UnixMicro()
+	now := clock.Wall().UnixMicro()
 	q := enqueueSQLite
 	if tx.Dialect() == store.Postgres {
 		q = enqueuePostgres

@@ -12,6 +12,7 @@ import (
 	"regexp"
 	"time"
 
+	"cellgate/internal/clock"
 	"cellgate/internal/errs"
 	"cellgate/internal/store"
 )
@@ -158,16 +159,16 @@ func Now(ctx context.Context, q store.Querier, id string) (time.Time, error) {
 	if _, ok := q.(*store.Tx); ok {
 		lock = q.Dialect().ForShare()
 	}
-	var clock sql.NullInt64
-	err := q.QueryRow(ctx, `SELECT clock_now FROM projects WHERE id = ?`+lock, id).Scan(&clock)
+	var stored sql.NullInt64
+	err := q.QueryRow(ctx, `SELECT clock_now FROM projects WHERE id = ?`+lock, id).Scan(&stored)
 	if errors.Is(err, sql.ErrNoRows) {
 		return time.Time{}, errs.NotFound("project", id)
 	}
 	if err != nil {
 		return time.Time{}, fmt.Errorf("projects: clock of %s: %w", id, err)
 	}
-	if !clock.Valid {
-		return time.Now().UTC().Truncate(time.Second), nil
+	if !stored.Valid {
+		return clock.Wall(), nil
 	}
-	return store.Time(clock.Int64).Truncate(time.Second), nil
+	return store.Time(stored.Int64).Truncate(time.Second), nil
 }

@@ -8,6 +8,9 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
+	"cellgate/internal/clock"
 	"cellgate/internal/errs"
 	"cellgate/internal/events"
 	"cellgate/internal/memo"
@@ -23,30 +26,92 @@ type Runner struct {
 	DB       *store.DB
 	Handlers Handlers
 	Log      *slog.Logger
+	// failures counts failed runs once Register has published it.
+	failures *prometheus.CounterVec
 }
 
 // Advance moves a test project's clock to target, running every timer due
 // up to target in due order, each at its own due time, including timers
 // that the work itself schedules within the window. It returns the number
 // of timers run. Time never moves backwards, and live projects have no
-// clock to move.
+// clock to move. A timer that fails does not stop the advance (see
+// AdvanceReport); Advance reports it as a *FailedError, after the clock
+// has moved.
 func (r *Runner) Advance(ctx context.Context, project string, target time.Time) (int, error) {
-	total := 0
+	rep, err := r.AdvanceReport(ctx, project, target)
+	if err == nil && len(rep.Failures) > 0 {
+		err = &FailedError{Failures: rep.Failures}
+	}
+	return rep.Ran, err
+}
+
+// Report is what an advance did: the timers it ran and those that failed,
+// each as it stands after its last failure in the window (retrying later,
+// or dead).
+type Report struct {
+	Ran      int
+	Failures []Timer
+}
+
+// AdvanceReport is Advance, with failing timers in the report rather than
+// in the error. A failure rolls back that timer's batch, is recorded on
+// the timer (see failures.go) and the advance goes on: the timer runs
+// again at its retry time if that is inside the window, until it is dead.
+func (r *Runner) AdvanceReport(ctx context.Context, project string, target time.Time) (Report, error) {
+	var rep Report
+	seen := map[string]int{}
 	for {
-		n, done, err := r.advanceBatch(ctx, project, target)
-		total += n
-		if err != nil || done {
-			return total, err
+		n, done, failed, err := r.advanceBatch(ctx, project, target)
+		rep.Ran += n
+		if err != nil {
+			return rep, err
+		}
+		if failed != nil {
+			t, err := r.recordFailure(ctx, *failed)
+			if err != nil {
+				return rep, err
+			}
+			if t == nil {
+				continue // another advance ran or failed it meanwhile
+			}
+			if i, ok := seen[t.ID]; ok {
+				rep.Failures[i] = *t
+			} else {
+				seen[t.ID] = len(rep.Failures)
+				rep.Failures = append(rep.Failures, *t)
+			}
+			continue
+		}
+		if done {
+			return rep, r.stillFailing(ctx, &rep)
 		}
 	}
 }
 
-func (r *Runner) advanceBatch(ctx context.Context, project string, target time.Time) (ran int, done bool, err error) {
+// stillFailing keeps in the report the timers that are failing when the
+// advance ends: one that failed and then ran in the window is gone.
+func (r *Runner) stillFailing(ctx context.Context, rep *Report) error {
+	kept := rep.Failures[:0]
+	for _, f := range rep.Failures {
+		ts, err := queryTimers(ctx, r.DB, `SELECT `+columns("")+` FROM timeline WHERE id = ? AND attempts > 0`, f.ID)
+		if err != nil {
+			return err
+		}
+		kept = append(kept, ts...)
+	}
+	rep.Failures = kept
+	return nil
+}
+
+// errTimerFailed rolls back the batch of a timer whose work failed.
+var errTimerFailed = errors.New("timeline: timer failed")
+
+func (r *Runner) advanceBatch(ctx context.Context, project string, target time.Time) (ran int, done bool, failed *attempt, err error) {
 	b := &batch{}
 	// Scheduled work is the platform's doing, whoever moved the clock.
 	bctx := context.WithValue(memo.Scope(events.WithActor(ctx, events.System)), batchKey{}, b)
 	err = r.DB.InTx(ctx, func(tx *store.Tx) error {
-		ran, done, b.earliest = 0, false, time.Time{} // the transaction may run again
+		ran, done, failed, b.earliest = 0, false, nil, time.Time{} // the transaction may run again
 		// Lock the project: concurrent advances take turns, and requests
 		// of the project, which read the clock with a shared lock, see a
 		// clock that matches the state. NO KEY keeps inserts that merely
@@ -67,8 +132,8 @@ func (r *Runner) advanceBatch(ctx context.Context, project string, target time.T
 			return errs.Invalid("clockCannotGoBack", "Time never moves backwards: the clock is at %s, after %s.",
 				current.Format(time.RFC3339), target.Format(time.RFC3339))
 		}
-		timers, err := queryTimers(ctx, tx, `SELECT id, project_id, due_at, kind, subject FROM timeline
-			WHERE project_id = ? AND due_at <= ? ORDER BY due_at, id LIMIT ?`, project, store.Micros(target), BatchSize)
+		timers, err := queryTimers(ctx, tx, `SELECT `+columns("")+` FROM timeline
+			WHERE project_id = ? AND due_at <= ? AND dead_at IS NULL ORDER BY due_at, id LIMIT ?`, project, store.Micros(target), BatchSize)
 		if err != nil {
 			return err
 		}
@@ -85,7 +150,13 @@ func (r *Runner) advanceBatch(ctx context.Context, project string, target time.T
 					now = current
 				}
 				if err := r.Handlers.run(bctx, tx, t, now); err != nil {
-					return err
+					if ctx.Err() != nil {
+						return err // the caller is gone: not the timer's fault
+					}
+					failed = &attempt{timer: t, now: now, err: err}
+					// Wrapped, so that a deadlock still makes InTx run the
+					// batch again rather than count a failure.
+					return fmt.Errorf("%w: %w", errTimerFailed, err)
 				}
 				ran++
 				reached = now
@@ -95,7 +166,10 @@ func (r *Runner) advanceBatch(ctx context.Context, project string, target time.T
 			store.Micros(reached), project, store.Micros(reached))
 		return err
 	})
-	return ran, done, err
+	if failed != nil && errors.Is(err, errTimerFailed) {
+		return 0, false, failed, nil
+	}
+	return ran, done, nil, err
 }
 
 // queryTimers reads timers in full before any runs, so that no reading
@@ -110,15 +184,17 @@ func queryTimers(ctx context.Context, q store.Querier, query string, args ...any
 
 // RunDue runs up to one batch of the live projects' timers that are due by
 // now. On PostgreSQL, replicas skip the rows another replica has locked, so
-// each timer runs on exactly one of them.
+// each timer runs on exactly one of them. A failing timer is recorded and
+// retried later (see failures.go); the error is only what could not be
+// recorded.
 func (r *Runner) RunDue(ctx context.Context, now time.Time) (int, error) {
 	lock := ""
 	if r.DB.Dialect() == store.Postgres {
 		lock = " FOR UPDATE OF t SKIP LOCKED"
 	}
-	query := `SELECT t.id, t.project_id, t.due_at, t.kind, t.subject FROM timeline t
+	query := `SELECT ` + columns("t") + ` FROM timeline t
 		JOIN projects p ON p.id = t.project_id
-		WHERE p.clock_now IS NULL AND t.due_at <= ? ORDER BY t.due_at, t.id LIMIT ?` + lock
+		WHERE p.clock_now IS NULL AND t.due_at <= ? AND t.dead_at IS NULL ORDER BY t.due_at, t.id LIMIT ?` + lock
 	ctx = events.WithActor(ctx, events.System)
 	ran := 0
 	ctx = context.WithValue(memo.Scope(ctx), batchKey{}, &batch{})
@@ -140,22 +216,23 @@ func (r *Runner) RunDue(ctx context.Context, now time.Time) (int, error) {
 		}
 		return nil
 	})
-	if err == nil || failed == nil {
+	if err == nil || failed == nil || ctx.Err() != nil {
 		return ran, err
 	}
-	return r.runOneByOne(ctx, failed, now), nil
+	return r.runOneByOne(ctx, failed, now)
 }
 
-// RetryDelay is how long a failing live timer waits before its next try.
-const RetryDelay = time.Minute
-
-func (r *Runner) runOneByOne(ctx context.Context, timers []Timer, now time.Time) int {
+func (r *Runner) runOneByOne(ctx context.Context, timers []Timer, now time.Time) (int, error) {
 	ran := 0
+	var lost []error
 	for _, t := range timers {
 		err := r.DB.InTx(ctx, func(tx *store.Tx) error {
 			var one int
-			if err := tx.QueryRow(ctx, `SELECT 1 FROM timeline WHERE id = ?`+tx.Dialect().ForUpdate(), t.ID).Scan(&one); err != nil {
-				return err // gone: another replica ran it
+			// Still there and unchanged: not run, nor failed and put off,
+			// by another replica meanwhile.
+			if err := tx.QueryRow(ctx, `SELECT 1 FROM timeline WHERE id = ? AND due_at = ? AND dead_at IS NULL`+tx.Dialect().ForUpdate(),
+				t.ID, store.Micros(t.DueAt)).Scan(&one); err != nil {
+				return err
 			}
 			return r.Handlers.run(ctx, tx, t, now)
 		})
@@ -166,10 +243,20 @@ func (r *Runner) runOneByOne(ctx context.Context, timers []Timer, now time.Time)
 		if errors.Is(err, sql.ErrNoRows) {
 			continue
 		}
-		r.Log.ErrorContext(ctx, "timer failed; retrying later", "timer", t.ID, "kind", t.Kind, "subject", t.Subject, "error", err)
-		_, _ = r.DB.Exec(ctx, `UPDATE timeline SET due_at = ? WHERE id = ?`, store.Micros(now.Add(RetryDelay)), t.ID)
+		if ctx.Err() != nil {
+			return ran, ctx.Err()
+		}
+		after, rerr := r.recordFailure(ctx, attempt{timer: t, now: now, err: err})
+		if rerr != nil {
+			lost = append(lost, fmt.Errorf("timeline: record the failure of %s (%v): %w", t.ID, err, rerr))
+			continue
+		}
+		if after != nil {
+			r.Log.ErrorContext(ctx, "timer failed", "timer", t.ID, "kind", t.Kind, "subject", t.Subject,
+				"attempts", after.Attempts, "dead", !after.DeadAt.IsZero(), "error", err)
+		}
 	}
-	return ran
+	return ran, errors.Join(lost...)
 }
 
 // Work runs live timers until ctx ends, polling every interval and
@@ -179,7 +266,7 @@ func (r *Runner) Work(ctx context.Context, interval time.Duration) {
 	defer ticker.Stop()
 	for {
 		for {
-			n, err := r.RunDue(ctx, time.Now().UTC())
+			n, err := r.RunDue(ctx, clock.Wall())
 			if err != nil {
 				if ctx.Err() == nil {
 					r.Log.ErrorContext(ctx, "timeline worker", "error", err)

@@ -11,7 +11,9 @@ package timeline
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
+	"strings"
 	"time"
 
 	"cellgate/internal/ids"
@@ -26,9 +28,16 @@ const TimerPrefix = "tmr"
 type Timer struct {
 	ID      string
 	Project string
+	// DueAt is when the timer runs next; after a failure, the retry time.
 	DueAt   time.Time
 	Kind    string
 	Subject string
+	// Attempts counts the failed runs; LastError and FailedAt describe the
+	// latest. DeadAt is set once the timer has given up (see failures.go).
+	Attempts  int
+	LastError string
+	FailedAt  time.Time
+	DeadAt    time.Time
 }
 
 // Handler does the work of one timer inside tx. now is the time the work
@@ -72,16 +81,35 @@ func Cancel(ctx context.Context, tx *store.Tx, kind, subject string) error {
 
 // Pending lists a subject's timers, soonest first (for tests and tools).
 func Pending(ctx context.Context, q store.Querier, subject string) ([]Timer, error) {
-	return queryTimers(ctx, q, `SELECT id, project_id, due_at, kind, subject FROM timeline WHERE subject = ? ORDER BY due_at, id`, subject)
+	return queryTimers(ctx, q, `SELECT `+columns("")+` FROM timeline WHERE subject = ? ORDER BY due_at, id`, subject)
+}
+
+// columns lists what scanTimer reads, of the table aliased alias.
+func columns(alias string) string {
+	cols := []string{"id", "project_id", "due_at", "kind", "subject", "attempts", "last_error", "failed_at", "dead_at"}
+	if alias != "" {
+		for i, c := range cols {
+			cols[i] = alias + "." + c
+		}
+	}
+	return strings.Join(cols, ", ")
 }
 
 func scanTimer(row store.Scanner) (Timer, error) {
 	var (
-		t   Timer
-		due int64
+		t            Timer
+		due          int64
+		lastError    sql.NullString
+		failed, dead sql.NullInt64
 	)
-	err := row.Scan(&t.ID, &t.Project, &due, &t.Kind, &t.Subject)
-	t.DueAt = store.Time(due)
+	err := row.Scan(&t.ID, &t.Project, &due, &t.Kind, &t.Subject, &t.Attempts, &lastError, &failed, &dead)
+	t.DueAt, t.LastError = store.Time(due), lastError.String
+	if failed.Valid {
+		t.FailedAt = store.Time(failed.Int64)
+	}
+	if dead.Valid {
+		t.DeadAt = store.Time(dead.Int64)
+	}
 	return t, err
 }
 

@@ -7,6 +7,7 @@ import (
 	"sync"
 	"time"
 
+	"cellgate/internal/clock"
 	"cellgate/internal/events"
 	"cellgate/internal/store"
 )
@@ -101,7 +102,7 @@ func (r *run) busy() []string {
 
 // claim leases up to n due deliveries of endpoints not in exclude.
 func (r *run) claim(ctx context.Context, n int, exclude []string) ([]claimed, error) {
-	now := time.Now()
+	now := clock.Wall()
 	skip := ""
 	if r.w.DB.Dialect() == store.Postgres {
 		skip = " FOR UPDATE SKIP LOCKED"
@@ -120,17 +121,17 @@ func (r *run) claim(ctx context.Context, n int, exclude []string) ([]claimed, er
 	var out []claimed
 	err := r.w.DB.InTx(ctx, func(tx *store.Tx) error {
 		out = out[:0]
-		rows, err := tx.Query(ctx, `UPDATE webhook_deliveries SET next_attempt_at = ?
+		rows, err := tx.Query(ctx, `UPDATE webhook_deliveries SET next_attempt_at = ?, claims = claims + 1
 			WHERE (endpoint_id, id) IN (SELECT endpoint_id, id FROM webhook_deliveries
 				WHERE status = 'pending' AND next_attempt_at <= ?`+not+` ORDER BY next_attempt_at LIMIT ?`+skip+`)
-			RETURNING endpoint_id, id, event_id, project_id, attempts`, args...)
+			RETURNING endpoint_id, id, event_id, project_id, attempts, claims`, args...)
 		if err != nil {
 			return err
 		}
 		defer rows.Close()
 		for rows.Next() {
 			c := claimed{lease: lease}
-			if err := rows.Scan(&c.endpoint, &c.id, &c.event, &c.project, &c.attempts); err != nil {
+			if err := rows.Scan(&c.endpoint, &c.id, &c.event, &c.project, &c.attempts, &c.claims); err != nil {
 				return err
 			}
 			out = append(out, c)
@@ -168,7 +169,7 @@ func (r *run) dispatch(ctx context.Context, batch []claimed) {
 		}
 		ev, t := evs[c.event], targets[c.endpoint]
 		if ev == nil || t == nil || t.status != StatusEnabled {
-			r.emit(outcome{c: c, noSend: true, orphan: t == nil, at: time.Now()})
+			r.emit(outcome{c: c, noSend: true, orphan: t == nil, at: clock.Wall()})
 			continue
 		}
 		r.held[c.endpoint] = append(r.held[c.endpoint], job{c, t, ev})
@@ -224,7 +225,7 @@ func (r *run) targets(ctx context.Context, ids map[string]bool) (map[string]*tar
 		return nil, err
 	}
 	defer rows.Close()
-	now := time.Now().UnixMicro()
+	now := clock.Wall().UnixMicro()
 	out := map[string]*target{}
 	for rows.Next() {
 		var (

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"cellgate/internal/clock"
 	"cellgate/internal/errs"
 	"cellgate/internal/events"
 	"cellgate/internal/store"
@@ -159,7 +160,7 @@ func Retry(ctx context.Context, tx *store.Tx, project, endpoint, id string) (*De
 	if err := enabledEndpoint(ctx, tx, project, endpoint); err != nil {
 		return nil, err
 	}
-	now := time.Now().UnixMicro()
+	now := clock.Wall().UnixMicro()
 	res, err := tx.Exec(ctx, `UPDATE webhook_deliveries SET status = 'pending', next_attempt_at = ?, updated_at = ? WHERE endpoint_id = ? AND id = ?`,
 		now, now, endpoint, id)
 	if err != nil {
@@ -190,7 +191,7 @@ func Recover(ctx context.Context, tx *store.Tx, project, endpoint string, since 
 	if err := enabledEndpoint(ctx, tx, project, endpoint); err != nil {
 		return nil, err
 	}
-	now := time.Now().UnixMicro()
+	now := clock.Wall().UnixMicro()
 	res, err := tx.Exec(ctx, `UPDATE webhook_deliveries SET status = 'pending', next_attempt_at = ?, updated_at = ?
 		WHERE endpoint_id = ? AND status = 'failed' AND created_at >= ?`, now, now, endpoint, store.Micros(since))
 	if err != nil {

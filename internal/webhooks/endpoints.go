@@ -16,6 +16,7 @@ import (
 	"strings"
 	"time"
 
+	"cellgate/internal/clock"
 	"cellgate/internal/errs"
 	"cellgate/internal/events"
 	"cellgate/internal/ids"
@@ -254,7 +255,7 @@ func Update(ctx context.Context, tx *store.Tx, project, id string, in Input, all
 // failPending gives up on an endpoint's pending deliveries.
 func failPending(ctx context.Context, tx *store.Tx, endpoint string) error {
 	_, err := tx.Exec(ctx, `UPDATE webhook_deliveries SET status = 'failed', next_attempt_at = NULL, updated_at = ?
-		WHERE endpoint_id = ? AND status = 'pending'`, time.Now().UnixMicro(), endpoint)
+		WHERE endpoint_id = ? AND status = 'pending'`, clock.Wall().UnixMicro(), endpoint)
 	return err
 }
 
@@ -285,7 +286,7 @@ func RotateSecret(ctx context.Context, tx *store.Tx, project, id string, now tim
 	}
 	e.Secret, e.UpdatedAt = NewSecret(), now
 	_, err = tx.Exec(ctx, `UPDATE webhook_endpoints SET previous_secret = secret, previous_secret_until = ?, secret = ?, updated_at = ? WHERE id = ?`,
-		time.Now().Add(RotationOverlap).UnixMicro(), e.Secret, store.Micros(now), id)
+		clock.Wall().Add(RotationOverlap).UnixMicro(), e.Secret, store.Micros(now), id)
 	if err != nil {
 		return nil, fmt.Errorf("webhooks: rotate secret: %w", err)
 	}

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"time"
 
+	"cellgate/internal/clock"
 	"cellgate/internal/events"
 	"cellgate/internal/projects"
 	"cellgate/internal/store"
@@ -55,7 +56,7 @@ func (r *run) record(ctx context.Context) {
 }
 
 func (r *run) write(ctx context.Context, tx *store.Tx, batch []outcome) error {
-	now := time.Now()
+	now := clock.Wall()
 	ok, failed, gone := map[string]bool{}, map[string]string{}, map[string]string{}
 	for _, o := range batch {
 		if o.canceled {
@@ -94,7 +95,7 @@ func (r *run) write(ctx context.Context, tx *store.Tx, batch []outcome) error {
 			n = c.attempts
 		}
 		res, err := tx.Exec(ctx, `UPDATE webhook_deliveries SET status = ?, attempts = ?, next_attempt_at = ?, updated_at = ?
-			WHERE endpoint_id = ? AND id = ? AND next_attempt_at = ?`, status, n, nextAt, now.UnixMicro(), c.endpoint, c.id, c.lease)
+			WHERE endpoint_id = ? AND id = ? AND next_attempt_at = ? AND claims = ?`, status, n, nextAt, now.UnixMicro(), c.endpoint, c.id, c.lease, c.claims)
 		if err != nil {
 			return fmt.Errorf("update delivery: %w", err)
 		}

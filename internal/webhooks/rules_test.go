@@ -12,6 +12,7 @@ import (
 
 	standardwebhooks "github.com/standard-webhooks/standard-webhooks/libraries/go"
 
+	"cellgate/internal/clock"
 	"cellgate/internal/store"
 	"cellgate/internal/store/storetest"
 )
@@ -74,18 +75,27 @@ func TestSignatureVerifiesWithOfficialLibrary(t *testing.T) {
 }
 
 // TestRetrySchedule: the delay before each attempt, with jitter inside
-// its bound, Retry-After winning when later, and no attempt past the end.
+// its bound and rounded up to a whole second, Retry-After winning when
+// later, and no attempt past the end.
 func TestRetrySchedule(t *testing.T) {
 	c := Config{}.withDefaults()
-	now := time.Now()
+	now := clock.Wall()
 	for n, base := range DefaultSchedule {
 		if n == 0 {
 			continue
 		}
-		got := c.nextAttempt(n, now, time.Time{}).Sub(now)
-		if lo, hi := time.Duration(float64(base)*0.9), time.Duration(float64(base)*1.1); got < lo || got > hi {
+		next := c.nextAttempt(n, now, time.Time{})
+		got := next.Sub(now)
+		if lo, hi := time.Duration(float64(base)*0.9), time.Duration(float64(base)*1.1)+time.Second; got < lo || got >= hi {
 			t.Errorf("attempt %d after %v, want %v ± 10%%", n+1, got, base)
 		}
+		if next.Nanosecond() != 0 {
+			t.Errorf("attempt %d due at %s, not a whole second", n+1, next.Format(time.RFC3339Nano))
+		}
+	}
+	short := Config{Schedule: []time.Duration{0, time.Second}, Jitter: -1}.withDefaults()
+	if got := short.nextAttempt(1, now, now.Add(1500*time.Millisecond)); !got.Equal(now.Add(2 * time.Second)) {
+		t.Errorf("Retry-After 1.5 s after the failure gave %v, want the next whole second", got.Sub(now))
 	}
 	if !c.nextAttempt(len(DefaultSchedule), now, time.Time{}).IsZero() {
 		t.Errorf("an attempt after the last one")

@@ -14,6 +14,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"cellgate/internal/clock"
 	"cellgate/internal/events"
 	"cellgate/internal/store"
 )
@@ -99,8 +100,11 @@ type claimed struct {
 	endpoint, id, event, project string
 	attempts                     int
 	// lease is the next_attempt_at the claim wrote; a retry requested
-	// while the attempt is in flight changes it.
-	lease int64
+	// while the attempt is in flight changes it. claims counts the claims
+	// of the delivery: a claim after such a retry can write the same
+	// (whole-second) lease, never the same count.
+	lease  int64
+	claims int64
 }
 
 // outcome is what one attempt came to.
@@ -149,7 +153,10 @@ func (w *Worker) Run(ctx context.Context) {
 
 // send makes one attempt.
 func (r *run) send(ctx context.Context, c claimed, t *target, ev *events.Event) outcome {
-	o := outcome{c: c, at: time.Now()}
+	// at is the recorded attempt time (whole seconds); latency and
+	// Retry-After are measured on the exact clock.
+	start := time.Now()
+	o := outcome{c: c, at: clock.Wall()}
 	body, err := json.Marshal(ev)
 	if err == nil {
 		var sig string
@@ -166,12 +173,12 @@ func (r *run) send(ctx context.Context, c claimed, t *target, ev *events.Event) 
 					_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
 					resp.Body.Close()
 					o.code = resp.StatusCode
-					o.retryAt = retryAfter(resp, o.at)
+					o.retryAt = retryAfter(resp, time.Now())
 				}
 			}
 		}
 	}
-	o.latency = time.Since(o.at)
+	o.latency = time.Since(start)
 	switch {
 	case ctx.Err() != nil:
 		o.canceled = true
@@ -207,7 +214,8 @@ func retryAfter(resp *http.Response, now time.Time) time.Time {
 }
 
 // nextAttempt is when attempt n+1 is due after attempt n failed at now, or
-// zero when there is none left.
+// zero when there is none left. Due times are whole seconds, rounded up so
+// that no attempt comes before its delay or the receiver's Retry-After.
 func (c Config) nextAttempt(n int, now, retryAt time.Time) time.Time {
 	if n >= len(c.Schedule) {
 		return time.Time{}
@@ -220,7 +228,7 @@ func (c Config) nextAttempt(n int, now, retryAt time.Time) time.Time {
 	if retryAt.After(next) {
 		next = retryAt
 	}
-	return next
+	return clock.CeilSecond(next)
 }
 
 // sent reports whether the outcome comes from an attempt, which held one
