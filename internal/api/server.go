@@ -88,6 +88,7 @@ func New(cfg Config) *Server {
 		keys: newKeyCache(cfg.KeyCacheTTL), reg: cfg.Registry, metrics: newHTTPMetrics(cfg.Registry),
 		mux: http.NewServeMux(),
 	}
+	registerStoreMetrics(cfg.Registry, cfg.DB)
 	s.routes()
 	return s
 }
