@@ -150,24 +150,48 @@ func get(ctx context.Context, q store.Querier, id, lock string) (*Project, error
 
 // Now is the project's current time: the wall clock for a live project,
 // the stored clock for a test project. Resource timestamps have one-second
-// resolution, as the API shows them. Inside a write transaction it reads
-// the clock under the same lock as the change, so a concurrent advance is
-// seen either wholly before or wholly after.
+// resolution, as the API shows them.
+//
+// Inside a write transaction on PostgreSQL, a test project's clock is read
+// again under a share lock, held to the end of the change, so a concurrent
+// advance (which locks the row) is seen either wholly before or wholly
+// after. A live project's row is not locked: its clock is the wall clock,
+// and a share lock taken by every write would make the row a hot spot
+// (BENCHMARKS.md "Project row lock"). Writes that need a project setting to
+// hold still lock it themselves (LockShared).
 func Now(ctx context.Context, q store.Querier, id string) (time.Time, error) {
-	lock := ""
-	if _, ok := q.(*store.Tx); ok {
-		lock = q.Dialect().ForShare()
-	}
-	var clock sql.NullInt64
-	err := q.QueryRow(ctx, `SELECT clock_now FROM projects WHERE id = ?`+lock, id).Scan(&clock)
-	if errors.Is(err, sql.ErrNoRows) {
-		return time.Time{}, errs.NotFound("project", id)
+	clock, err := readClock(ctx, q, id, "")
+	if err == nil && clock.Valid && q.Dialect() == store.Postgres {
+		if _, ok := q.(*store.Tx); ok {
+			clock, err = readClock(ctx, q, id, q.Dialect().ForShare())
+		}
 	}
 	if err != nil {
-		return time.Time{}, fmt.Errorf("projects: clock of %s: %w", id, err)
+		return time.Time{}, err
 	}
 	if !clock.Valid {
 		return time.Now().UTC().Truncate(time.Second), nil
 	}
 	return store.Time(clock.Int64).Truncate(time.Second), nil
+}
+
+func readClock(ctx context.Context, q store.Querier, id, lock string) (sql.NullInt64, error) {
+	var clock sql.NullInt64
+	err := q.QueryRow(ctx, `SELECT clock_now FROM projects WHERE id = ?`+lock, id).Scan(&clock)
+	if errors.Is(err, sql.ErrNoRows) {
+		return clock, errs.NotFound("project", id)
+	}
+	if err != nil {
+		return clock, fmt.Errorf("projects: clock of %s: %w", id, err)
+	}
+	return clock, nil
+}
+
+// LockShared reads a project inside a write transaction and holds off
+// changes to it (PATCH locks the row) until the transaction ends: for a
+// write whose validity depends on a project setting, such as a subscription
+// created under the billing settings that PATCH checks against running
+// subscriptions (docs/billing.md §1, billingInUse).
+func LockShared(ctx context.Context, tx *store.Tx, id string) (*Project, error) {
+	return get(ctx, tx, id, tx.Dialect().ForShare())
 }
