@@ -110,7 +110,7 @@ func moveBalance(ctx context.Context, tx *store.Tx, project, user, currency stri
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return fmt.Errorf("billing: balance of %s: %w", user, err)
 	}
-	if held, ok := memo.Lookup[*bool](ctx, balancesKey(project)); ok && amount > 0 {
+	if held, ok := memo.Lookup[*bool](ctx, tx, balancesKey(project)); ok && amount > 0 {
 		*held = true
 	}
 	if have+amount < 0 {

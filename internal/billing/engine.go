@@ -66,7 +66,7 @@ func (e *Invoices) Handlers() timeline.Handlers {
 // settingsOf reads the project's billing settings once per batch of
 // timers; nil when the project no longer bills.
 func settingsOf(ctx context.Context, tx *store.Tx, project string) (*projects.Billing, error) {
-	return timeline.Memo(ctx, "billing/"+project, func() (*projects.Billing, error) {
+	return timeline.Memo(ctx, tx, "billing/"+project, func() (*projects.Billing, error) {
 		p, err := projects.Get(ctx, tx, project)
 		if err != nil {
 			return nil, err
