@@ -16,9 +16,10 @@ import (
 // TestProjectRowLockedOnlyWhereASettingMustHold: while a transaction holds
 // a project row as PATCH /projects does, a write of a live project that
 // depends on no project setting (POST /users) goes through; creating a
-// subscription, which the billingInUse check must see, waits for it; and
-// every write of a test project waits, since its clock must not move under
-// it. Row locks exist on PostgreSQL only (SQLite has one writer).
+// subscription, which the billingInUse check must see, waits for it. While
+// a clock advance holds a test project's clock, every write of that
+// project waits, since the clock must not move under it. These locks exist
+// on PostgreSQL only (SQLite has one writer).
 func TestProjectRowLockedOnlyWhereASettingMustHold(t *testing.T) {
 	t.Parallel()
 	for _, engine := range storetest.Engines(t) {
@@ -33,7 +34,7 @@ func TestProjectRowLockedOnlyWhereASettingMustHold(t *testing.T) {
 			test := &world{Env: env, t: t}
 			plan, user := live.plan(nil), live.user(nil)
 
-			release := holdProjectRow(t, db, "live1")
+			release := holdProject(t, db, "live1", lockRow)
 			users := background(func() int { return live.Post(live.P("/users"), map[string]any{"email": "held@example.com"}).Status })
 			if status := answerWithin(t, users, 5*time.Second); status != http.StatusCreated {
 				t.Fatalf("POST /users of a live project while its row is held: %d, want 201", status)
@@ -51,7 +52,7 @@ func TestProjectRowLockedOnlyWhereASettingMustHold(t *testing.T) {
 				t.Fatalf("POST /subscriptions after the row was released: %d, want 201", status)
 			}
 
-			release = holdProjectRow(t, db, test.Project)
+			release = holdProject(t, db, test.Project, projects.LockClock)
 			testUsers := background(func() int { return test.Post(test.P("/users"), map[string]any{"email": "held2@example.com"}).Status })
 			select {
 			case status := <-testUsers:
@@ -66,15 +67,20 @@ func TestProjectRowLockedOnlyWhereASettingMustHold(t *testing.T) {
 	}
 }
 
-// holdProjectRow locks a project row as PATCH /projects and a clock
-// advance do, until the returned function is called.
-func holdProjectRow(t *testing.T, db *store.DB, project string) (release func()) {
+// lockRow locks a project row as PATCH /projects does.
+func lockRow(ctx context.Context, tx *store.Tx, project string) error {
+	var id string
+	return tx.QueryRow(ctx, `SELECT id FROM projects WHERE id = ?`+tx.Dialect().ForNoKeyUpdate(), project).Scan(&id)
+}
+
+// holdProject takes a lock on a project in a transaction that stays open
+// until the returned function is called.
+func holdProject(t *testing.T, db *store.DB, project string, lock func(context.Context, *store.Tx, string) error) (release func()) {
 	t.Helper()
 	held, done, finished := make(chan struct{}), make(chan struct{}), make(chan error, 1)
 	go func() {
 		finished <- db.InTx(context.Background(), func(tx *store.Tx) error {
-			var id string
-			if err := tx.QueryRow(context.Background(), `SELECT id FROM projects WHERE id = ?`+tx.Dialect().ForNoKeyUpdate(), project).Scan(&id); err != nil {
+			if err := lock(context.Background(), tx, project); err != nil {
 				return err
 			}
 			close(held)
