@@ -46,21 +46,28 @@ type lockRace struct {
 	current atomic.Pointer[string]
 	mu      sync.Mutex
 	answers map[string]map[int]int
+	took    map[string][]time.Duration
 }
 
 func newLockRace(w *world, sub string) *lockRace {
-	r := &lockRace{w: w, answers: map[string]map[int]int{}}
+	r := &lockRace{w: w, answers: map[string]map[int]int{}, took: map[string][]time.Duration{}}
 	r.current.Store(&sub)
 	return r
 }
 
-func (r *lockRace) note(action string, status int) {
+// do runs one request and notes its status and how long it took.
+func (r *lockRace) do(action string, request func() *apitest.Response) *apitest.Response {
+	start := time.Now()
+	resp := request()
+	took := time.Since(start)
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.answers[action] == nil {
 		r.answers[action] = map[int]int{}
 	}
-	r.answers[action][status]++
+	r.answers[action][resp.Status]++
+	r.took[action] = append(r.took[action], took)
+	return resp
 }
 
 // run starts the payers and the cancelers, runs clock until it returns,
@@ -92,7 +99,7 @@ func (r *lockRace) run(payers, cancelers int, clock func()) {
 			if rng.IntN(2) == 0 {
 				action = "resume"
 			}
-			r.note(action, r.w.action(*r.current.Load(), action, nil).Status)
+			r.do(action, func() *apitest.Response { return r.w.action(*r.current.Load(), action, nil) })
 		})
 	}
 	clock()
@@ -103,17 +110,20 @@ func (r *lockRace) run(payers, cancelers int, clock func()) {
 // payOpen pays every finalized invoice of the current subscription.
 func (r *lockRace) payOpen() {
 	var page struct{ Items []invoice }
-	resp := r.w.Get(r.w.P("/invoices?status=finalized&subscription=" + *r.current.Load()))
-	r.note("list", resp.Status)
+	resp := r.do("list", func() *apitest.Response {
+		return r.w.Get(r.w.P("/invoices?status=finalized&subscription=" + *r.current.Load()))
+	})
 	if resp.Status != http.StatusOK {
 		return
 	}
 	resp.Decode(&page)
 	if len(page.Items) == 0 {
-		time.Sleep(time.Millisecond)
+		time.Sleep(5 * time.Millisecond) // nothing to pay until the clock moves
 	}
 	for _, inv := range page.Items {
-		r.note("pay", r.w.Do(apitest.Request{Method: http.MethodPost, Path: r.w.P("/invoices/" + inv.ID + "/pay")}).Status)
+		r.do("pay", func() *apitest.Response {
+			return r.w.Do(apitest.Request{Method: http.MethodPost, Path: r.w.P("/invoices/" + inv.ID + "/pay")})
+		})
 	}
 }
 
@@ -130,7 +140,7 @@ func (r *lockRace) replaceIfEnded() {
 // check fails on any answer but 200 and 409 (an invoice paid or a
 // subscription changed meanwhile), and when a kind of action never
 // succeeded: a race that did nothing proves nothing.
-func (r *lockRace) check(t *testing.T) {
+func (r *lockRace) check(t testing.TB) {
 	t.Helper()
 	for action, byStatus := range r.answers {
 		for status, n := range byStatus {
