@@ -89,6 +89,7 @@ func New(cfg Config) *Server {
 		keys: newKeyCache(cfg.KeyCacheTTL), reg: cfg.Registry, metrics: newHTTPMetrics(cfg.Registry),
 		mux: http.NewServeMux(),
 	}
+	registerStoreMetrics(cfg.Registry, cfg.DB)
 	s.routes()
 	for p := range secretRoutes {
 		if !slices.Contains(s.patterns, p) {

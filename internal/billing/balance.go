@@ -47,7 +47,7 @@ func returnBalance(ctx context.Context, tx *store.Tx, project string, inv *Invoi
 // does not look up thousands of empty balances. A credit within the batch
 // sets the flag (moveBalance).
 func balancesHeld(ctx context.Context, tx *store.Tx, project string) (*bool, error) {
-	return memo.Get(ctx, balancesKey(project), func() (*bool, error) {
+	return memo.Get(ctx, tx, balancesKey(project), func() (*bool, error) {
 		var one int
 		err := tx.QueryRow(ctx, `SELECT 1 FROM user_balances WHERE project_id = ? AND amount > 0 LIMIT 1`, project).Scan(&one)
 		held := err == nil

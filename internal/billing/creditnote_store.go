@@ -63,14 +63,15 @@ func scanCreditNote(row store.Scanner) (*CreditNote, error) {
 	return &n, decodeDocuments(n.ID, lines, fee, &n.LineItems, &n.Fees)
 }
 
-// loadCreditNote reads one credit note, locked in a write transaction.
+// loadCreditNote reads one credit note for a change, locked in a write
+// transaction.
 func loadCreditNote(ctx context.Context, q store.Querier, project, id string) (*CreditNote, error) {
-	return loadRow(ctx, q, scanCreditNote, "credit_notes", creditNoteColumns, "creditNote", project, id)
+	return loadRow(ctx, q, scanCreditNote, "credit_notes", creditNoteColumns, "creditNote", project, id, store.LockInTx(q))
 }
 
-// GetCreditNote reads one credit note of the project.
+// GetCreditNote reads one credit note of the project, without locking it.
 func GetCreditNote(ctx context.Context, q store.Querier, project, id string) (*CreditNote, error) {
-	return loadCreditNote(ctx, q, project, id)
+	return loadRow(ctx, q, scanCreditNote, "credit_notes", creditNoteColumns, "creditNote", project, id, "")
 }
 
 // ListCreditNotes pages through the project's credit notes, newest first;
@@ -109,7 +110,7 @@ func moveBalance(ctx context.Context, tx *store.Tx, project, user, currency stri
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return fmt.Errorf("billing: balance of %s: %w", user, err)
 	}
-	if held, ok := memo.Lookup[*bool](ctx, balancesKey(project)); ok && amount > 0 {
+	if held, ok := memo.Lookup[*bool](ctx, tx, balancesKey(project)); ok && amount > 0 {
 		*held = true
 	}
 	if have+amount < 0 {

@@ -66,7 +66,7 @@ func (e *Invoices) Handlers() timeline.Handlers {
 // settingsOf reads the project's billing settings once per batch of
 // timers; nil when the project no longer bills.
 func settingsOf(ctx context.Context, tx *store.Tx, project string) (*projects.Billing, error) {
-	return timeline.Memo(ctx, "billing/"+project, func() (*projects.Billing, error) {
+	return timeline.Memo(ctx, tx, "billing/"+project, func() (*projects.Billing, error) {
 		p, err := projects.Get(ctx, tx, project)
 		if err != nil {
 			return nil, err
@@ -175,9 +175,15 @@ func (e *Invoices) Resumed(ctx context.Context, tx *store.Tx, b *subscriptions.B
 	if !b.Live() {
 		return nil
 	}
+	// Lock order (docs/concurrency.md): the invoices, then every credit
+	// note to void, before the first balance moves; voiding one note at a
+	// time would hold the balance while waiting for the next note.
+	if _, err := subscriptionInvoiceStates(ctx, tx, b.Project, b.ID); err != nil {
+		return err
+	}
 	notes, err := store.All(ctx, tx, store.ScanString, `SELECT c.id FROM credit_notes c JOIN invoices i ON i.id = c.invoice_id
-		WHERE i.subscription_id = ? AND i.project_id = ? AND i.period_number > ? AND c.origin = ? AND c.status = ? ORDER BY c.id`,
-		b.ID, b.Project, b.Period.Number, originCancel, CreditIssued)
+		WHERE i.subscription_id = ? AND i.project_id = ? AND i.period_number > ? AND c.origin = ? AND c.status = ? ORDER BY c.id`+
+		store.LockInTx(tx), b.ID, b.Project, b.Period.Number, originCancel, CreditIssued)
 	if err != nil {
 		return err
 	}

@@ -104,14 +104,15 @@ func scanInvoice(row store.Scanner) (*Invoice, error) {
 	return &inv, decodeDocuments(inv.ID, lines, fees, &inv.LineItems, &inv.Fees)
 }
 
-// loadInvoice reads one invoice, locked in a write transaction.
+// loadInvoice reads one invoice for a change, locked in a write
+// transaction: its subscription, if it has one, must be locked already.
 func loadInvoice(ctx context.Context, q store.Querier, project, id string) (*Invoice, error) {
-	return loadRow(ctx, q, scanInvoice, "invoices", invoiceColumns, "invoice", project, id)
+	return loadRow(ctx, q, scanInvoice, "invoices", invoiceColumns, "invoice", project, id, store.LockInTx(q))
 }
 
-// GetInvoice reads one invoice of the project.
+// GetInvoice reads one invoice of the project, without locking it.
 func GetInvoice(ctx context.Context, q store.Querier, project, id string) (*Invoice, error) {
-	return loadInvoice(ctx, q, project, id)
+	return loadRow(ctx, q, scanInvoice, "invoices", invoiceColumns, "invoice", project, id, "")
 }
 
 // InvoiceFilter narrows an invoice list; empty fields do not filter.

@@ -62,7 +62,7 @@ func (e *Invoices) issue(ctx context.Context, tx *store.Tx, in issue) (*Invoice,
 	if err != nil {
 		return nil, err
 	}
-	a, err := e.amounts(ctx, in, j)
+	a, err := e.amounts(ctx, tx, in, j)
 	if err != nil {
 		return nil, err
 	}
@@ -137,7 +137,7 @@ func (e *Invoices) taxPlace(ctx context.Context, tx *store.Tx, in issue) (*tax.J
 			return nil, "", err
 		}
 	}
-	j, err := timeline.Memo(ctx, "taxCountry/"+in.project, func() (*tax.Jurisdiction, error) {
+	j, err := timeline.Memo(ctx, tx, "taxCountry/"+in.project, func() (*tax.Jurisdiction, error) {
 		return jurisdiction(ctx, tx, in.project, nil)
 	})
 	return j, "", err
@@ -145,14 +145,14 @@ func (e *Invoices) taxPlace(ctx context.Context, tx *store.Tx, in issue) (*tax.J
 
 // amounts prices one plan period. Within a batch of timers the result is
 // shared by every invoice with the same plan, place and settings.
-func (e *Invoices) amounts(ctx context.Context, in issue, j *tax.Jurisdiction) (Amounts, error) {
+func (e *Invoices) amounts(ctx context.Context, tx *store.Tx, in issue, j *tax.Jurisdiction) (Amounts, error) {
 	place := "-"
 	if j != nil {
 		place = j.Country + "/" + j.State + "/" + j.PostalCode
 	}
 	key := fmt.Sprintf("amounts/%s/%d/%s/%s/%s/%d", in.plan.ID, in.plan.Price.Amount, place, in.set.Currency, in.set.TaxBehavior,
 		in.set.RecoveryFeeBasisPoints())
-	return timeline.Memo(ctx, key, func() (Amounts, error) {
+	return timeline.Memo(ctx, tx, key, func() (Amounts, error) {
 		return Compute(ctx, e.TaxCalculator(), Input{Jurisdiction: j, Currency: in.set.Currency, Behavior: in.set.TaxBehavior,
 			Lines: []tax.Line{{Key: in.plan.ID, Price: in.plan.Price.Amount}}, RecoveryBPS: in.set.RecoveryFeeBasisPoints()})
 	})

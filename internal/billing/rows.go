@@ -11,11 +11,12 @@ import (
 	"cellgate/internal/store"
 )
 
-// loadRow reads one invoice or credit note of the project by id; in a
-// write transaction the row is locked, so that two changes to it (two
-// payments, two voids) take turns.
-func loadRow[T any](ctx context.Context, q store.Querier, scan func(store.Scanner) (T, error), table, columns, object, project, id string) (T, error) {
-	v, err := scan(q.QueryRow(ctx, `SELECT `+columns+` FROM `+table+` WHERE id = ? AND project_id = ?`+store.LockInTx(q), id, project))
+// loadRow reads one invoice or credit note of the project by id, with an
+// optional row lock suffix. Only the change itself locks the row, at its
+// place in the lock order (docs/concurrency.md): a check that merely
+// answers 404 must not lock an invoice before its subscription.
+func loadRow[T any](ctx context.Context, q store.Querier, scan func(store.Scanner) (T, error), table, columns, object, project, id, lock string) (T, error) {
+	v, err := scan(q.QueryRow(ctx, `SELECT `+columns+` FROM `+table+` WHERE id = ? AND project_id = ?`+lock, id, project))
 	if errors.Is(err, sql.ErrNoRows) {
 		return v, errs.NotFound(object, id)
 	}

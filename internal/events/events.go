@@ -101,7 +101,7 @@ func enqueueDeliveries(ctx context.Context, tx *store.Tx, project, eventID, full
 	// Scheduled work records many events per transaction and never
 	// changes endpoints: it asks once whether the project has any.
 	if memo.Active(ctx) {
-		has, err := memo.Get(ctx, "webhookEndpoints/"+project, func() (bool, error) {
+		has, err := memo.Get(ctx, tx, "webhookEndpoints/"+project, func() (bool, error) {
 			var one int
 			err := tx.QueryRow(ctx, `SELECT 1 FROM webhook_endpoints WHERE project_id = ? AND status = 'enabled' LIMIT 1`, project).Scan(&one)
 			if errors.Is(err, sql.ErrNoRows) {

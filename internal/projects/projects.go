@@ -151,24 +151,74 @@ func get(ctx context.Context, q store.Querier, id, lock string) (*Project, error
 
 // Now is the project's current time: the wall clock for a live project,
 // the stored clock for a test project. Resource timestamps have one-second
-// resolution, as the API shows them. Inside a write transaction it reads
-// the clock under the same lock as the change, so a concurrent advance is
-// seen either wholly before or wholly after.
+// resolution, as the API shows them.
+//
+// Inside a write transaction on PostgreSQL, a test project's clock is read
+// under the clock lock, shared and held to the end of the change, so a
+// concurrent advance (which holds it exclusively, LockClock) is seen either
+// wholly before or wholly after. A live project takes no lock: its clock is
+// the wall clock, and a lock taken by every write would make the project a
+// hot spot (BENCHMARKS.md "Project row lock"). Writes that need a project
+// setting to hold lock the row themselves (LockShared).
 func Now(ctx context.Context, q store.Querier, id string) (time.Time, error) {
-	lock := ""
-	if _, ok := q.(*store.Tx); ok {
-		lock = q.Dialect().ForShare()
-	}
-	var stored sql.NullInt64
-	err := q.QueryRow(ctx, `SELECT clock_now FROM projects WHERE id = ?`+lock, id).Scan(&stored)
-	if errors.Is(err, sql.ErrNoRows) {
-		return time.Time{}, errs.NotFound("project", id)
+	stored, err := readClock(ctx, q, id)
+	if err == nil && stored.Valid && q.Dialect() == store.Postgres {
+		if tx, ok := q.(*store.Tx); ok {
+			if _, err = tx.Exec(ctx, `SELECT pg_advisory_xact_lock_shared(hashtextextended(?, 0))`, clockLockKey(id)); err == nil {
+				stored, err = readClock(ctx, q, id)
+			}
+		}
 	}
 	if err != nil {
-		return time.Time{}, fmt.Errorf("projects: clock of %s: %w", id, err)
+		return time.Time{}, err
 	}
 	if !stored.Valid {
 		return clock.Wall(), nil
 	}
 	return store.Time(stored.Int64).Truncate(time.Second), nil
+}
+
+// LockClock takes a test project's clock lock exclusively for the rest of
+// the transaction (PostgreSQL; SQLite's single writer needs none): the
+// clock advance holds it while a batch of timers runs, and writes of the
+// project, which take it shared (Now), wait.
+//
+// It is an advisory lock rather than a row lock because PostgreSQL queues
+// advisory locks fairly: a share request waits behind an exclusive one
+// already waiting. Share locks on a row are granted as long as the row is
+// share-locked, so a steady stream of writes kept an advance waiting for
+// seconds (BENCHMARKS.md "Pay, cancel and resume under load").
+func LockClock(ctx context.Context, tx *store.Tx, id string) error {
+	if tx.Dialect() != store.Postgres {
+		return nil
+	}
+	if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtextextended(?, 0))`, clockLockKey(id)); err != nil {
+		return fmt.Errorf("projects: lock the clock of %s: %w", id, err)
+	}
+	return nil
+}
+
+// clockLockKey names a project's clock lock; a hash collision with another
+// project only makes the two take turns.
+func clockLockKey(id string) string { return "cellgate.clock/" + id }
+
+func readClock(ctx context.Context, q store.Querier, id string) (sql.NullInt64, error) {
+	var clock sql.NullInt64
+	err := q.QueryRow(ctx, `SELECT clock_now FROM projects WHERE id = ?`, id).Scan(&clock)
+	if errors.Is(err, sql.ErrNoRows) {
+		return clock, errs.NotFound("project", id)
+	}
+	if err != nil {
+		return clock, fmt.Errorf("projects: clock of %s: %w", id, err)
+	}
+	return clock, nil
+}
+
+// LockShared reads a project inside a write transaction and holds off
+// changes to it (PATCH locks the row) until the transaction ends: for a
+// write whose validity depends on a project setting, such as a subscription
+// created under the billing settings that PATCH checks against running
+// subscriptions (docs/billing.md §1, billingInUse).
+func LockShared(ctx context.Context, tx *store.Tx, id string) (*Project, error) {
+	return get(ctx, tx, id, tx.Dialect().ForShare())
 }

@@ -1,5 +1,21 @@
 package store
 
+// Lock order (docs/concurrency.md): every transaction takes its row locks
+// in this order and may skip a level but never go back up one, so that
+// PostgreSQL never has to break a deadlock (DB.Deadlocks counts those):
+//
+//	Idempotency-Key → test project's clock lock → user → subscriptions
+//	(id order) → SIM → phone number → the subscription's invoices (period,
+//	id order) → credit notes (id order) → user balance → timeline rows
+//	(SKIP LOCKED only)
+//
+// Plans and the project row are share-locked wherever they are read, and
+// locked exclusively only by their own PATCH, which locks nothing after.
+//
+// A read that only checks existence (404) takes no lock: locking an
+// invoice there, before its subscription, deadlocked pay against
+// cancel/resume.
+
 // ForShare is the suffix that makes a SELECT in a transaction wait for,
 // and then hold off, writers of the row (PostgreSQL). SQLite's single
 // writer serialises transactions already.

@@ -15,6 +15,7 @@ import (
 	"runtime"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgconn"
@@ -58,6 +59,11 @@ type DB struct {
 	url     string
 	// w is SQLite's dedicated write connection; nil on PostgreSQL.
 	w *writer
+
+	// deadlocks counts transactions PostgreSQL aborted to break a deadlock
+	// (or a serialization conflict): each one cost a rollback and a rerun,
+	// so a lock order that holds everywhere keeps it at zero.
+	deadlocks atomic.Int64
 
 	rebound sync.Map // query text with ? → text for this dialect
 	stmts   sync.Map // stmtKey → *sql.Stmt (SQLite only)

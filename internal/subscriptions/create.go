@@ -125,7 +125,9 @@ func (s *Service) billingOf(ctx context.Context, tx *store.Tx, project string, p
 	if s.Billing == nil {
 		return nil, nil
 	}
-	p, err := projects.Get(ctx, tx, project)
+	// Held to the end: a PATCH that turns Billing off or changes the
+	// currency waits, and then sees this subscription (billingInUse).
+	p, err := projects.LockShared(ctx, tx, project)
 	if err != nil || p.Billing == nil {
 		return nil, err
 	}

@@ -279,10 +279,12 @@ func (s *Service) handlePeriodEnd(ctx context.Context, tx *store.Tx, t timeline.
 }
 
 // EndForUser ends every subscription of a user who is being deleted, with
-// cause userDeleted: a deleted user keeps no service.
+// cause userDeleted: a deleted user keeps no service. All of them are
+// locked first, in id order: ending one moves the user's balance, which
+// must not be held while waiting for the next (docs/concurrency.md).
 func (s *Service) EndForUser(ctx context.Context, tx *store.Tx, project, userID string, now time.Time) error {
 	ids, err := store.All(ctx, tx, store.ScanString,
-		`SELECT id FROM subscriptions WHERE project_id = ? AND user_id = ? AND status <> 'ended' ORDER BY id`, project, userID)
+		`SELECT id FROM subscriptions WHERE project_id = ? AND user_id = ? AND status <> 'ended' ORDER BY id`+store.LockInTx(tx), project, userID)
 	if err != nil {
 		return err
 	}

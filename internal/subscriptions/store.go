@@ -81,7 +81,7 @@ func load(ctx context.Context, q store.Querier, project, id string) (*record, er
 // memoPlan reads a plan once per batch of timers: a plan in use does not
 // change under its subscriptions' scheduled work.
 func memoPlan(ctx context.Context, q store.Querier, project, id string) (*catalog.Plan, error) {
-	return timeline.Memo(ctx, "plan/"+id, func() (*catalog.Plan, error) { return catalog.GetPlan(ctx, q, project, id) })
+	return timeline.Memo(ctx, q, "plan/"+id, func() (*catalog.Plan, error) { return catalog.GetPlan(ctx, q, project, id) })
 }
 
 func insert(ctx context.Context, tx *store.Tx, r *record) error {
@@ -136,7 +136,7 @@ func nullString(s string) sql.NullString { return sql.NullString{String: s, Vali
 
 // view renders the API representation as of now.
 func view(ctx context.Context, q store.Querier, r *record, now time.Time) (*Subscription, error) {
-	u, err := timeline.Memo(ctx, "user/"+r.UserID, func() (*users.User, error) {
+	u, err := timeline.Memo(ctx, q, "user/"+r.UserID, func() (*users.User, error) {
 		return users.GetIncludingDeleted(ctx, q, r.Project, r.UserID)
 	})
 	if err != nil {

@@ -14,6 +14,7 @@ import (
 	"cellgate/internal/errs"
 	"cellgate/internal/events"
 	"cellgate/internal/memo"
+	"cellgate/internal/projects"
 	"cellgate/internal/store"
 )
 
@@ -112,10 +113,13 @@ func (r *Runner) advanceBatch(ctx context.Context, project string, target time.T
 	bctx := context.WithValue(memo.Scope(events.WithActor(ctx, events.System)), batchKey{}, b)
 	err = r.DB.InTx(ctx, func(tx *store.Tx) error {
 		ran, done, failed, b.earliest = 0, false, nil, time.Time{} // the transaction may run again
-		// Lock the project: concurrent advances take turns, and requests
-		// of the project, which read the clock with a shared lock, see a
-		// clock that matches the state. NO KEY keeps inserts that merely
-		// reference the project (events) from waiting on it.
+		// Lock the clock: concurrent advances take turns, and requests of
+		// the project, which read the clock under the shared clock lock,
+		// see a clock that matches the state. NO KEY keeps inserts that
+		// merely reference the project (events) from waiting on the row.
+		if err := projects.LockClock(ctx, tx, project); err != nil {
+			return err
+		}
 		var clock sql.NullInt64
 		err := tx.QueryRow(ctx, `SELECT clock_now FROM projects WHERE id = ?`+tx.Dialect().ForNoKeyUpdate(), project).Scan(&clock)
 		if errors.Is(err, sql.ErrNoRows) {

@@ -123,9 +123,10 @@ type batch struct {
 // Memo returns the value stored under key for the current batch of timers,
 // calling load the first time (see package memo). Handlers use it for
 // reads that no timer work changes (a plan, a user), which many timers of
-// one batch share. Outside a batch it simply calls load.
-func Memo[T any](ctx context.Context, key string, load func() (T, error)) (T, error) {
-	return memo.Get(ctx, key, load)
+// one batch share, within one transaction (tx). Outside a batch it simply
+// calls load.
+func Memo[T any](ctx context.Context, tx store.Querier, key string, load func() (T, error)) (T, error) {
+	return memo.Get(ctx, tx, key, load)
 }
 
 type batchKey struct{}
