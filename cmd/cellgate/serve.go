@@ -79,6 +79,7 @@ func serve(ctx context.Context, args []string, stdout io.Writer) error {
 	plat.Webhooks.Config.Source = strings.TrimRight(*publicURL, "/")
 	plat.Webhooks.Registerer = reg
 	plat.Timeline.Register(reg)
+	plat.Outbound.Register(reg)
 	srv := api.New(api.Config{DB: db, Logger: log, Registry: reg, Version: version(), PublicURL: strings.TrimRight(*publicURL, "/"), Platform: plat})
 	// Live projects' scheduled work runs against the wall clock here; with
 	// PostgreSQL every replica runs a worker and each timer runs once.
@@ -89,6 +90,9 @@ func serve(ctx context.Context, args []string, stdout io.Writer) error {
 		// Webhook deliveries run beside the timeline and stop with it.
 		hooksDone := make(chan struct{})
 		go func() { defer close(hooksDone); plat.Webhooks.Run(workerCtx) }()
+		// Calls to carriers run after the transactions that decide them.
+		callsDone := make(chan struct{})
+		go func() { defer close(callsDone); plat.Outbound.Work(workerCtx, *pollInterval) }()
 		// Stored Idempotency-Key responses are kept for a day.
 		go func() {
 			for tick := time.NewTicker(time.Hour); ; {
@@ -107,6 +111,7 @@ func serve(ctx context.Context, args []string, stdout io.Writer) error {
 		}()
 		plat.Timeline.Work(workerCtx, *pollInterval)
 		<-hooksDone
+		<-callsDone
 	}()
 	// On every way out, the worker stops before the database closes.
 	defer func() { stopWorker(); <-workerDone }()

@@ -41,6 +41,8 @@ type ESIMProfile struct {
 
 // LineRequest names a line at the carrier.
 type LineRequest struct {
+	// Key is the idempotency key: the same key is the same request.
+	Key         string
 	Project     string
 	ICCID       string
 	PhoneNumber string

@@ -112,6 +112,7 @@ func Enqueue(ctx context.Context, tx *store.Tx, r Request) (string, error) {
 	// A clock advance running timers must stop before the next timer and
 	// perform this call first, so that due order holds.
 	timeline.NoteDue(ctx, r.DueAt)
+	note(ctx, r.Project)
 	tx.AfterCommit(wakeWorkers)
 	return id, nil
 }

@@ -392,3 +392,38 @@ func runReplicas(t *testing.T, a, b *store.DB) {
 		}
 	}
 }
+
+// TestCallsAboutOneSubjectRunInTheOrderDecided: a later call about the
+// same line waits while an earlier one is being retried, even when its
+// own due time comes first.
+func TestCallsAboutOneSubjectRunInTheOrderDecided(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		newProject(t, db, "acme", projects.TypeTest)
+		first := enqueue(t, db, "acme", "sub_a", t0)
+		second := enqueue(t, db, "acme", "sub_a", t0)
+		c, a, wall := newCarrier(), &applied{results: map[string][]string{}}, time.Now()
+		var order []string
+		c.fail = func(key string, call int) error {
+			order = append(order, key)
+			if key == first && call == 1 {
+				return errors.New("timeout")
+			}
+			return nil
+		}
+		r := newRunner(db, c, a, &wall)
+		if n, err := r.RunDue(ctx, "acme", t0); n != 1 || err != nil {
+			t.Fatalf("ran %d at t0: %v", n, err)
+		}
+		if due, ok, _ := r.NextDue(ctx, "acme", t0.Add(time.Hour)); !ok || !due.Equal(t0.Add(30*time.Second)) {
+			t.Fatalf("next due %v %v: the retry of the first call comes next", due, ok)
+		}
+		if n, err := r.RunDue(ctx, "acme", t0.Add(30*time.Second)); n != 2 || err != nil {
+			t.Fatalf("ran %d at +30s: %v", n, err)
+		}
+		if want := []string{first, first, second}; fmt.Sprint(order) != fmt.Sprint(want) {
+			t.Fatalf("calls in order %v, want %v", order, want)
+		}
+	})
+}

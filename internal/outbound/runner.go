@@ -43,6 +43,12 @@ type claimed = Operation
 // prefixed lists the operation columns of table alias o.
 var prefixed = "o." + strings.ReplaceAll(columns, ", ", ", o.")
 
+// inTurn holds for an operation with no earlier pending operation about
+// the same subject: the calls about one line reach the outside system in
+// the order they were decided (activate before deactivate, restrict before
+// restore), whatever the retries and replicas.
+const inTurn = `NOT EXISTS (SELECT 1 FROM operations e WHERE e.subject = o.subject AND e.status = 'pending' AND e.id < o.id)`
+
 // claim leases up to n due operations matching cond and starts an attempt
 // on each, in one transaction.
 func (r *Runner) claim(ctx context.Context, n int, cond string, args ...any) ([]claimed, error) {
@@ -52,7 +58,7 @@ func (r *Runner) claim(ctx context.Context, n int, cond string, args ...any) ([]
 		skip = " FOR UPDATE OF o SKIP LOCKED"
 	}
 	query := `SELECT ` + prefixed + ` FROM operations o JOIN projects p ON p.id = o.project_id
-		WHERE o.status = 'pending' AND (o.leased_until IS NULL OR o.leased_until < ?) AND ` + cond +
+		WHERE o.status = 'pending' AND (o.leased_until IS NULL OR o.leased_until < ?) AND ` + inTurn + ` AND ` + cond +
 		` ORDER BY o.due_at, o.id LIMIT ?` + skip
 	var out []claimed
 	err := r.DB.InTx(ctx, func(tx *store.Tx) error {

@@ -8,6 +8,7 @@ import (
 
 	"cellgate/internal/billing"
 	"cellgate/internal/network"
+	"cellgate/internal/outbound"
 	"cellgate/internal/store"
 	"cellgate/internal/subscriptions"
 	"cellgate/internal/timeline"
@@ -22,6 +23,9 @@ type Platform struct {
 	// Invoices is the billing engine of billed projects.
 	Invoices *billing.Invoices
 	Timeline *timeline.Runner
+	// Outbound performs the calls to carriers after the transactions that
+	// decide them; a test project's clock advance drives it too.
+	Outbound *outbound.Runner
 	// Webhooks sends the event log to the projects' endpoints; set its
 	// Config before running it.
 	Webhooks *webhooks.Worker
@@ -41,12 +45,14 @@ func New(db *store.DB, log *slog.Logger, carriers network.Registry) *Platform {
 			handlers[kind] = h
 		}
 	}
+	ops := outbound.NewRunner(db, subs.Operations(), log)
 	return &Platform{
 		DB:            db,
 		Carriers:      carriers,
 		Subscriptions: subs,
 		Invoices:      invoices,
-		Timeline:      &timeline.Runner{DB: db, Handlers: handlers, Log: log},
+		Outbound:      ops,
+		Timeline:      &timeline.Runner{DB: db, Handlers: handlers, Log: log, Operations: ops},
 		Webhooks:      &webhooks.Worker{DB: db, Log: log},
 	}
 }

@@ -14,7 +14,6 @@ import (
 	"cellgate/internal/projects"
 	"cellgate/internal/sims"
 	"cellgate/internal/store"
-	"cellgate/internal/timeline"
 	"cellgate/internal/users"
 	"cellgate/internal/validate"
 )
@@ -189,18 +188,10 @@ func (s *Service) activatePaid(ctx context.Context, tx *store.Tx, r *record, sim
 	})
 }
 
-// requestActivation asks the provider to start the line and schedules the
-// activation for when it confirms.
+// requestActivation records the request to start the line; the
+// activation is scheduled once the carrier says when it confirms.
 func (s *Service) requestActivation(ctx context.Context, tx *store.Tx, r *record, sim *sims.Record, now time.Time) error {
-	carrier, err := s.Carriers.Provider(sim.Provider)
-	if err != nil {
-		return err
-	}
-	readyAt, err := carrier.Activate(ctx, network.LineRequest{Project: r.Project, ICCID: sim.ICCID, PhoneNumber: r.PhoneNumber, Now: now})
-	if err != nil {
-		return err
-	}
-	return timeline.Schedule(ctx, tx, r.Project, KindActivate, r.ID, readyAt)
+	return tellCarrier(ctx, tx, r, sim, OpActivate, now)
 }
 
 // referenced turns a missing referenced resource into an invalid request:

@@ -26,7 +26,8 @@ CREATE TABLE operations (
 );
 CREATE INDEX operations_due ON operations (due_at, id) WHERE status = 'pending';
 CREATE INDEX operations_by_project ON operations (project_id, status, due_at, id);
-CREATE INDEX operations_by_subject ON operations (subject, kind);
+-- Calls about one subject run in turn; cancels find a subject's calls.
+CREATE INDEX operations_by_subject ON operations (subject, status, id);
 -- The failed-operations gauge and the operator listing.
 CREATE INDEX operations_failed ON operations (id) WHERE status = 'failed';
 
