@@ -35,8 +35,9 @@ const (
 	StatusCanceled  = "canceled"
 )
 
-// EventFailed is recorded when an operation gives up.
-const EventFailed = "operation.failed"
+// EventFailed is recorded when an operation gives up: cellgate's own
+// event, outside the com.gigs. namespace.
+const EventFailed = events.CellgatePrefix + "operation.failed"
 
 func init() { events.Register(EventFailed) }
 

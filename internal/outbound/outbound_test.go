@@ -11,7 +11,6 @@ import (
 	"testing"
 	"time"
 
-	"cellgate/internal/events"
 	"cellgate/internal/outbound"
 	"cellgate/internal/projects"
 	"cellgate/internal/store"
@@ -229,7 +228,7 @@ func TestFailedCallsRetryOnBackoffThenFailVisibly(t *testing.T) {
 		if err := db.QueryRow(ctx, `SELECT COUNT(*) FROM operation_attempts WHERE operation_id = ? AND outcome IS NOT NULL`, id).Scan(&attempts); err != nil || attempts != 8 {
 			t.Fatalf("%d attempts recorded: %v", attempts, err)
 		}
-		if err := db.QueryRow(ctx, `SELECT COUNT(*) FROM events WHERE subject = ? AND type = ?`, id, events.TypePrefix+outbound.EventFailed).Scan(&failedEvents); err != nil || failedEvents != 1 {
+		if err := db.QueryRow(ctx, `SELECT COUNT(*) FROM events WHERE subject = ? AND type = ?`, id, outbound.EventFailed).Scan(&failedEvents); err != nil || failedEvents != 1 {
 			t.Fatalf("%d operation.failed events: %v", failedEvents, err)
 		}
 
