@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"cellgate/internal/errs"
+	"cellgate/internal/projects"
 	"cellgate/internal/store"
 )
 
@@ -27,6 +28,9 @@ type view struct {
 	UpdatedAt time.Time `json:"updatedAt"`
 }
 
+// View is the operation as operators and its failure event see it.
+func (op Operation) View() any { return op.view() }
+
 func (op Operation) view() view {
 	return view{Object: "operation", ID: op.ID, Kind: op.Kind, Subject: op.Subject, Target: op.Target, Status: op.Status,
 		Attempts: op.Attempts, LastError: op.LastError, DueAt: op.DueAt, CreatedAt: op.CreatedAt, UpdatedAt: op.UpdatedAt}
@@ -44,51 +48,48 @@ func List(ctx context.Context, q store.Querier, status string, limit int) ([]Ope
 // Retry gives a failed operation a fresh set of attempts, due now on its
 // project's clock. It keeps its id, so the outside system still sees the
 // same idempotency key.
-func Retry(ctx context.Context, db *store.DB, id string, wall time.Time) error {
-	return db.InTx(ctx, func(tx *store.Tx) error {
-		op, now, err := lockFailed(ctx, tx, id, wall)
-		if err != nil {
-			return err
-		}
-		_, err = tx.Exec(ctx, `UPDATE operations SET status = 'pending', retry_base = attempts, due_at = ?, updated_at = ? WHERE id = ?`,
-			store.Micros(now), store.Micros(now), op.ID)
-		tx.AfterCommit(wakeWorkers)
-		return err
-	})
+func Retry(ctx context.Context, tx *store.Tx, id string) (Operation, error) {
+	op, err := lockFailed(ctx, tx, id)
+	if err != nil {
+		return op, err
+	}
+	now, err := projects.Now(ctx, tx, op.Project)
+	if err != nil {
+		return op, err
+	}
+	_, err = tx.Exec(ctx, `UPDATE operations SET status = 'pending', retry_base = attempts, due_at = ?, updated_at = ? WHERE id = ?`,
+		store.Micros(now), store.Micros(now), op.ID)
+	tx.AfterCommit(wakeWorkers)
+	op.Status, op.DueAt, op.UpdatedAt = StatusPending, now, now
+	return op, err
 }
 
 // Drop cancels a failed operation for good: the call is not made.
-func Drop(ctx context.Context, db *store.DB, id string, wall time.Time) error {
-	return db.InTx(ctx, func(tx *store.Tx) error {
-		op, now, err := lockFailed(ctx, tx, id, wall)
-		if err != nil {
-			return err
-		}
-		_, err = tx.Exec(ctx, `UPDATE operations SET status = 'canceled', updated_at = ? WHERE id = ?`, store.Micros(now), op.ID)
-		return err
-	})
+func Drop(ctx context.Context, tx *store.Tx, id string) (Operation, error) {
+	op, err := lockFailed(ctx, tx, id)
+	if err != nil {
+		return op, err
+	}
+	now, err := projects.Now(ctx, tx, op.Project)
+	if err != nil {
+		return op, err
+	}
+	_, err = tx.Exec(ctx, `UPDATE operations SET status = 'canceled', updated_at = ? WHERE id = ?`, store.Micros(now), op.ID)
+	op.Status, op.UpdatedAt = StatusCanceled, now
+	return op, err
 }
 
-// lockFailed loads a failed operation for an operator's decision, with its
-// project's current time.
-func lockFailed(ctx context.Context, tx *store.Tx, id string, wall time.Time) (Operation, time.Time, error) {
+// lockFailed loads a failed operation for an operator's decision.
+func lockFailed(ctx context.Context, tx *store.Tx, id string) (Operation, error) {
 	op, err := scan(tx.QueryRow(ctx, `SELECT `+columns+` FROM operations WHERE id = ?`+tx.Dialect().ForUpdate(), id))
 	if errors.Is(err, sql.ErrNoRows) {
-		return op, wall, errs.NotFound("operation", id)
+		return op, errs.NotFound("operation", id)
 	}
 	if err != nil {
-		return op, wall, err
+		return op, fmt.Errorf("outbound: operation %s: %w", id, err)
 	}
 	if op.Status != StatusFailed {
-		return op, wall, errs.Conflict("operationNotFailed", "The operation %s is %s; only failed operations can be retried or dropped.", id, op.Status)
+		return op, errs.Conflict("operationNotFailed", "The operation %s is %s; only failed operations can be retried or dropped.", id, op.Status)
 	}
-	var clock sql.NullInt64
-	if err := tx.QueryRow(ctx, `SELECT clock_now FROM projects WHERE id = ?`, op.Project).Scan(&clock); err != nil {
-		return op, wall, fmt.Errorf("outbound: project of %s: %w", id, err)
-	}
-	now := wall.UTC().Truncate(time.Second)
-	if clock.Valid {
-		now = store.Time(clock.Int64)
-	}
-	return op, now, nil
+	return op, nil
 }

@@ -233,7 +233,7 @@ func TestFailedCallsRetryOnBackoffThenFailVisibly(t *testing.T) {
 		}
 
 		c.fail = nil
-		if err := outbound.Retry(ctx, db, id, wall); err != nil {
+		if err := db.InTx(ctx, func(tx *store.Tx) error { _, err := outbound.Retry(ctx, tx, id); return err }); err != nil {
 			t.Fatal(err)
 		}
 		if n, err := r.RunDue(ctx, "acme", now); n != 1 || err != nil {
@@ -242,7 +242,7 @@ func TestFailedCallsRetryOnBackoffThenFailVisibly(t *testing.T) {
 		if op := one(t, db, "sub_a"); op.Status != outbound.StatusSucceeded || c.calls[id] != 9 || c.effects["sub_a"] != 1 {
 			t.Fatalf("after retry %+v, calls %v effects %v", op, c.calls, c.effects)
 		}
-		if err := outbound.Retry(ctx, db, id, wall); err == nil {
+		if err := db.InTx(ctx, func(tx *store.Tx) error { _, err := outbound.Retry(ctx, tx, id); return err }); err == nil {
 			t.Fatal("retried a succeeded operation")
 		}
 	})
@@ -265,7 +265,7 @@ func TestPermanentErrorsFailWithoutRetrying(t *testing.T) {
 		if op := one(t, db, "sub_a"); op.Status != outbound.StatusFailed || op.Attempts != 1 {
 			t.Fatalf("operation %+v", op)
 		}
-		if err := outbound.Drop(ctx, db, id, wall); err != nil {
+		if err := db.InTx(ctx, func(tx *store.Tx) error { _, err := outbound.Drop(ctx, tx, id); return err }); err != nil {
 			t.Fatal(err)
 		}
 		if op := one(t, db, "sub_a"); op.Status != outbound.StatusCanceled {
