@@ -161,7 +161,6 @@ func TestOpenAPIEnumsMatchCode(t *testing.T) {
 		schema string
 		want   []string
 	}{
-		{"Provider", network.ProviderIDs()},
 		{"EventType", events.Known()},
 	} {
 		proxy := m.Components.Schemas.GetOrZero(c.schema)
@@ -174,6 +173,20 @@ func TestOpenAPIEnumsMatchCode(t *testing.T) {
 		if !slices.Equal(got, want) {
 			t.Errorf("%s enum = %v, code has %v", c.schema, got, want)
 		}
+	}
+}
+
+// TestOpenAPIProviderIsTheConfigIDPattern: providers are configured, not
+// an enum, so the document states the pattern the carriers file enforces.
+func TestOpenAPIProviderIsTheConfigIDPattern(t *testing.T) {
+	t.Parallel()
+	_, m := openAPIModel(t)
+	proxy := m.Components.Schemas.GetOrZero("Provider")
+	if proxy == nil {
+		t.Fatal("no components/schemas/Provider")
+	}
+	if got := proxy.Schema().Pattern; got != network.ProviderIDPattern {
+		t.Fatalf("Provider pattern = %q, the carriers file enforces %q", got, network.ProviderIDPattern)
 	}
 }
 

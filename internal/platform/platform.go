@@ -17,7 +17,7 @@ import (
 // Platform holds the wired services.
 type Platform struct {
 	DB            *store.DB
-	Carriers      network.Registry
+	Carriers      *network.Registry
 	Subscriptions *subscriptions.Service
 	// Invoices is the billing engine of billed projects.
 	Invoices *billing.Invoices
@@ -27,10 +27,11 @@ type Platform struct {
 	Webhooks *webhooks.Worker
 }
 
-// New wires the services on db. carriers nil means the built-in simulator.
-func New(db *store.DB, log *slog.Logger, carriers network.Registry) *Platform {
+// New wires the services on db. carriers nil means the default providers
+// (built-in simulators).
+func New(db *store.DB, log *slog.Logger, carriers *network.Registry) *Platform {
 	if carriers == nil {
-		carriers = network.Simulated{}
+		carriers = network.Default()
 	}
 	subs := &subscriptions.Service{Carriers: carriers}
 	invoices := &billing.Invoices{Lifecycle: subs}

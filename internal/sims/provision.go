@@ -28,23 +28,44 @@ const (
 // testICCIDPrefix starts the ICCIDs of placeholder SIMs.
 const testICCIDPrefix = "8942424242"
 
-// ProvisionESIM asks the provider for a new eSIM and stores it, inactive.
-func ProvisionESIM(ctx context.Context, tx *store.Tx, carriers network.Registry, project, provider string, now time.Time) (*Record, error) {
-	carrier, err := carriers.Provider(provider)
+// ProvisionESIM allocates a new eSIM in the provider's ICCID range, has
+// the carrier register its profile and stores it, inactive.
+func ProvisionESIM(ctx context.Context, tx *store.Tx, carriers *network.Registry, project, provider string, now time.Time) (*Record, error) {
+	r := newRecord(project, provider, TypeESIM, now)
+	esim, err := register(ctx, carriers, r, "", now)
 	if err != nil {
 		return nil, err
 	}
-	r := newRecord(project, provider, TypeESIM, now)
-	profile, err := carrier.ProvisionESIM(ctx, network.ProvisionRequest{Project: project, SIMID: r.ID, Now: now})
-	if err != nil {
-		return nil, fmt.Errorf("sims: provision eSIM at %s: %w", provider, err)
+	r.ICCID = esim.ICCID
+	return r, insert(ctx, tx, r, esim.ActivationCode)
+}
+
+// register allocates the SIM's eSIM (with iccid instead of the allocated
+// one when given) and registers its profile at the carrier.
+func register(ctx context.Context, carriers *network.Registry, r *Record, iccid string, now time.Time) (network.ESIM, error) {
+	info, ok := carriers.Info(r.Provider)
+	if !ok {
+		return network.ESIM{}, fmt.Errorf("sims: unknown provider %q", r.Provider)
 	}
-	r.ICCID = profile.ICCID
-	return r, insert(ctx, tx, r, profile.ActivationCode)
+	carrier, err := carriers.Provider(r.Provider)
+	if err != nil {
+		return network.ESIM{}, err
+	}
+	esim := network.AllocateESIM(info, r.ID)
+	if iccid != "" {
+		esim.ICCID = iccid
+	}
+	err = carrier.ProvisionESIM(ctx, network.ProvisionRequest{
+		Meta:  network.Meta{Key: "provision/" + r.ID, Project: r.Project, Now: now},
+		ICCID: esim.ICCID, MatchingID: esim.MatchingID, SMDPHost: info.SMDPHost})
+	if err != nil {
+		return network.ESIM{}, fmt.Errorf("sims: register eSIM at %s: %w", r.Provider, err)
+	}
+	return esim, nil
 }
 
 // CreatePlaceholderSIM makes the test SIM a placeholder id stands for.
-func CreatePlaceholderSIM(ctx context.Context, tx *store.Tx, carriers network.Registry, project, provider, placeholder string, now time.Time) (*Record, error) {
+func CreatePlaceholderSIM(ctx context.Context, tx *store.Tx, carriers *network.Registry, project, provider, placeholder string, now time.Time) (*Record, error) {
 	typ := TypePSIM
 	if placeholder == PlaceholderESIM {
 		typ = TypeESIM
@@ -54,15 +75,11 @@ func CreatePlaceholderSIM(ctx context.Context, tx *store.Tx, carriers network.Re
 	r.ICCID = fmt.Sprintf("%s%09d", testICCIDPrefix, binary.BigEndian.Uint64(sum[:8])%1_000_000_000)
 	code := ""
 	if typ == TypeESIM {
-		carrier, err := carriers.Provider(provider)
+		esim, err := register(ctx, carriers, r, r.ICCID, now)
 		if err != nil {
 			return nil, err
 		}
-		profile, err := carrier.ProvisionESIM(ctx, network.ProvisionRequest{Project: project, SIMID: r.ID, Now: now})
-		if err != nil {
-			return nil, err
-		}
-		code = profile.ActivationCode
+		code = esim.ActivationCode
 	}
 	return r, insert(ctx, tx, r, code)
 }

@@ -149,7 +149,7 @@ func (s *Service) Restrict(ctx context.Context, tx *store.Tx, project, id string
 	if err != nil || r.Status != StatusActive {
 		return err
 	}
-	if err := s.tellCarrier(ctx, tx, r, at, network.Provider.Restrict); err != nil {
+	if err := s.tellCarrier(ctx, tx, r, at, network.OpRestrict, network.Provider.Restrict); err != nil {
 		return err
 	}
 	r.Status = StatusRestricted
@@ -191,7 +191,7 @@ func (s *Service) Restore(ctx context.Context, tx *store.Tx, project, id string,
 	if err != nil || r.Status != StatusRestricted {
 		return err
 	}
-	if err := s.tellCarrier(ctx, tx, r, at, network.Provider.Restore); err != nil {
+	if err := s.tellCarrier(ctx, tx, r, at, network.OpRestore, network.Provider.Restore); err != nil {
 		return err
 	}
 	r.Status = StatusActive
@@ -202,7 +202,7 @@ func (s *Service) Restore(ctx context.Context, tx *store.Tx, project, id string,
 }
 
 // tellCarrier passes a change of the line to the SIM's provider.
-func (s *Service) tellCarrier(ctx context.Context, tx *store.Tx, r *record, at time.Time,
+func (s *Service) tellCarrier(ctx context.Context, tx *store.Tx, r *record, at time.Time, op string,
 	change func(network.Provider, context.Context, network.LineRequest) error) error {
 	sim, err := sims.GetRecord(ctx, tx, r.Project, r.SIMID)
 	if err != nil {
@@ -212,5 +212,5 @@ func (s *Service) tellCarrier(ctx context.Context, tx *store.Tx, r *record, at t
 	if err != nil {
 		return err
 	}
-	return change(carrier, ctx, network.LineRequest{Project: r.Project, ICCID: sim.ICCID, PhoneNumber: r.PhoneNumber, Now: at})
+	return change(carrier, ctx, lineRequest(r, sim, op, at))
 }

@@ -2,6 +2,7 @@ package subscriptions
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"cellgate/internal/catalog"
@@ -21,7 +22,7 @@ import (
 
 // Service runs the lifecycle; it needs the carriers behind the SIMs.
 type Service struct {
-	Carriers network.Registry
+	Carriers *network.Registry
 	// Billing issues the invoices of billed projects (docs/billing.md);
 	// nil leaves every project unbilled.
 	Billing Billing
@@ -92,7 +93,7 @@ func (s *Service) Create(ctx context.Context, tx *store.Tx, project string, in C
 	if err := sims.Claim(ctx, tx, sim, user.ID); err != nil {
 		return nil, err
 	}
-	number, err := sims.AssignNumber(ctx, tx, sim, now)
+	number, err := sims.AssignNumber(ctx, tx, s.Carriers, sim, now)
 	if err != nil {
 		return nil, err
 	}
@@ -194,11 +195,24 @@ func (s *Service) requestActivation(ctx context.Context, tx *store.Tx, r *record
 	if err != nil {
 		return err
 	}
-	readyAt, err := carrier.Activate(ctx, network.LineRequest{Project: r.Project, ICCID: sim.ICCID, PhoneNumber: r.PhoneNumber, Now: now})
+	act, err := carrier.Activate(ctx, lineRequest(r, sim, network.OpActivate, now))
 	if err != nil {
 		return err
 	}
+	// A zero ReadyAt (outcome by callback) is confirmed at once until the
+	// callbacks are wired into the lifecycle.
+	readyAt := act.ReadyAt
+	if readyAt.IsZero() {
+		readyAt = now
+	}
 	return timeline.Schedule(ctx, tx, r.Project, KindActivate, r.ID, readyAt)
+}
+
+// lineRequest names the subscription's line for op; the key is unique per
+// subscription, operation and time, so a repeated call has one effect.
+func lineRequest(r *record, sim *sims.Record, op string, now time.Time) network.LineRequest {
+	key := fmt.Sprintf("%s/%s/%s/%d", r.ID, sim.ID, op, now.UnixMicro())
+	return network.LineRequest{Meta: network.Meta{Key: key, Project: r.Project, Now: now}, ICCID: sim.ICCID, PhoneNumber: r.PhoneNumber}
 }
 
 // referenced turns a missing referenced resource into an invalid request:

@@ -164,7 +164,7 @@ func (s *Service) end(ctx context.Context, tx *store.Tx, r *record, c *Cancellat
 		if err != nil {
 			return nil, err
 		}
-		if err := carrier.Deactivate(ctx, network.LineRequest{Project: r.Project, ICCID: sim.ICCID, PhoneNumber: r.PhoneNumber, Now: now}); err != nil {
+		if err := carrier.Deactivate(ctx, lineRequest(r, sim, network.OpDeactivate, now)); err != nil {
 			return nil, err
 		}
 		if err := sims.Deactivate(ctx, tx, sim, now); err != nil {
