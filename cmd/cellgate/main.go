@@ -20,11 +20,12 @@ import (
 const usage = `cellgate: a self-hostable connectivity platform
 
 Usage:
-  cellgate serve   [--addr 127.0.0.1:8080] [--database URL] [--demo]
+  cellgate serve   [--addr 127.0.0.1:8080] [--database URL] [--demo] [--carriers FILE]
   cellgate migrate [--database URL]
   cellgate project create ID [--type test|live] [--name NAME] [--billing] [--database URL]
   cellgate bench   http|bare|seed [flags]   (see BENCHMARKS.md)
   cellgate clock advance PROJECT (--to RFC3339 | --by DURATION) [--database URL]
+  cellgate carrier-sim --addr 127.0.0.1:PORT --secret whsec_... [--profile NAME] [--profiles FILE] [--seed N]
   cellgate version
 
 The database is --database, else $CELLGATE_DATABASE_URL, else sqlite:cellgate.db.
@@ -33,11 +34,12 @@ It is sqlite:PATH or a postgres:// URL.
 
 // commands maps each subcommand to its function.
 var commands = map[string]func(ctx context.Context, args []string, stdout io.Writer) error{
-	"serve":   serve,
-	"migrate": migrate,
-	"project": project,
-	"clock":   clockCmd,
-	"bench":   bench,
+	"serve":       serve,
+	"migrate":     migrate,
+	"project":     project,
+	"clock":       clockCmd,
+	"bench":       bench,
+	"carrier-sim": carrierSim,
 	"version": func(_ context.Context, _ []string, stdout io.Writer) error {
 		_, err := fmt.Fprintln(stdout, "cellgate", version())
 		return err
