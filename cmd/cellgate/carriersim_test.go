@@ -113,4 +113,3 @@ func TestServeTalksToAnAdapterFromTheCarriersFile(t *testing.T) {
 		t.Fatalf("serve with a bad carriers file: exit %d\n%s", exit, stderr)
 	}
 }
-
