@@ -6,10 +6,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"net/http"
 	"net/url"
 	"os"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 )
@@ -158,7 +160,8 @@ func (p ProviderInfo) check(profiles map[string]Profile) error {
 	switch p.Kind {
 	case KindSimulator:
 		if _, ok := profiles[p.Profile]; !ok {
-			return fmt.Errorf("profile %q is not a simulator profile (built in: test, p1, p4, p9, us-mno)", p.Profile)
+			names := slices.Sorted(maps.Keys(profiles))
+			return fmt.Errorf("profile %q is not a simulator profile (known: %s)", p.Profile, strings.Join(names, ", "))
 		}
 		if p.URL != "" || p.Secret != "" {
 			return errors.New("url and secret belong to kind \"http\", not \"simulator\"")
