@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/json"
+	"regexp"
 	"sort"
 	"strconv"
 	"sync"
@@ -224,14 +225,13 @@ func (s *Simulator) line(m Meta, iccid, phone string) (*line, error) {
 	return l, nil
 }
 
+// iccidPattern is the reference's ICCID format: 19 digits and an
+// optional F, or 20 digits.
+var iccidPattern = regexp.MustCompile(`^([0-9]{19}[Ff]?|[0-9]{20})$`)
+
 func checkICCID(iccid string) error {
-	if len(iccid) < 19 || len(iccid) > 20 {
-		return Errorf(CodeInvalidRequest, "iccid %q is not 19 or 20 digits", iccid)
-	}
-	for _, c := range iccid {
-		if c < '0' || c > '9' {
-			return Errorf(CodeInvalidRequest, "iccid %q is not 19 or 20 digits", iccid)
-		}
+	if !iccidPattern.MatchString(iccid) {
+		return Errorf(CodeInvalidRequest, "iccid %q is not 19 digits (and an optional F) or 20 digits", iccid)
 	}
 	return nil
 }

@@ -221,3 +221,24 @@ func TestFaultInjection(t *testing.T) {
 		t.Fatal("a fault on an unknown operation was taken")
 	}
 }
+
+// TestSimulatorTakesEveryICCIDFormatOfTheReference: 19 digits with or
+// without a trailing F, and 20 digits, are lines; anything else is an
+// invalid request.
+func TestSimulatorTakesEveryICCIDFormatOfTheReference(t *testing.T) {
+	t.Parallel()
+	s := simulator(t, "test", 0)
+	for i, iccid := range []string{"8901260000000000001", "8901260000000000001F", "8901260000000000001f", "89012600000000000012"} {
+		m := network.Meta{Key: "k" + iccid, Project: "acme", Now: time.Now()}
+		if _, err := s.Activate(context.Background(), network.LineRequest{Meta: m, ICCID: iccid}); err != nil {
+			t.Errorf("%d: %s: %v", i, iccid, err)
+		}
+	}
+	for _, iccid := range []string{"890126000000000001", "8901260000000000001G", "890126000000000000123"} {
+		m := network.Meta{Key: "k" + iccid, Project: "acme", Now: time.Now()}
+		_, err := s.Activate(context.Background(), network.LineRequest{Meta: m, ICCID: iccid})
+		if e, ok := network.AsError(err); !ok || e.Code != network.CodeInvalidRequest {
+			t.Errorf("%s: %v", iccid, err)
+		}
+	}
+}
