@@ -33,6 +33,7 @@ func serve(ctx context.Context, args []string, stdout io.Writer) error {
 	allowPrivate := fs.Bool("webhooks-allow-private", false, "let webhook endpoints reach private, loopback and link-local addresses")
 	taxData := fs.String("tax-data", os.Getenv(taxDataEnv), "directory of tax rate files replacing the built-in US rates (env "+taxDataEnv+")")
 	webhookTimeout := fs.Duration("webhooks-timeout", 15*time.Second, "how long one webhook attempt may take; an attempt cut short by a crash is sent again after 3x this plus 5s")
+	carriersFile := carriersFlag(fs.FlagSet)
 	if _, err := fs.parse(args); err != nil {
 		return err
 	}
@@ -70,7 +71,7 @@ func serve(ctx context.Context, args []string, stdout io.Writer) error {
 
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	plat, err := newPlatform(db, log, *taxData)
+	plat, err := newPlatform(db, log, *taxData, *carriersFile)
 	if err != nil {
 		return err
 	}

@@ -143,6 +143,7 @@ func (s *Server) routes() {
 
 	s.read("GET /testing/projects/{project}/clock", s.getClock)
 	s.handle("POST /testing/projects/{project}/clock/advance", s.advanceClock)
+	s.providerRoutes()
 
 	s.write("POST /projects/{project}/quotes", http.StatusCreated, s.createQuote)
 	s.read("GET /projects/{project}/invoices", s.listInvoices)

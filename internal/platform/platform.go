@@ -9,6 +9,7 @@ import (
 	"cellgate/internal/billing"
 	"cellgate/internal/network"
 	"cellgate/internal/outbound"
+	"cellgate/internal/sims"
 	"cellgate/internal/store"
 	"cellgate/internal/subscriptions"
 	"cellgate/internal/timeline"
@@ -18,7 +19,7 @@ import (
 // Platform holds the wired services.
 type Platform struct {
 	DB            *store.DB
-	Carriers      network.Registry
+	Carriers      *network.Registry
 	Subscriptions *subscriptions.Service
 	// Invoices is the billing engine of billed projects.
 	Invoices *billing.Invoices
@@ -31,10 +32,11 @@ type Platform struct {
 	Webhooks *webhooks.Worker
 }
 
-// New wires the services on db. carriers nil means the built-in simulator.
-func New(db *store.DB, log *slog.Logger, carriers network.Registry) *Platform {
+// New wires the services on db. carriers nil means the default providers
+// (built-in simulators).
+func New(db *store.DB, log *slog.Logger, carriers *network.Registry) *Platform {
 	if carriers == nil {
-		carriers = network.Simulated{}
+		carriers = network.Default()
 	}
 	subs := &subscriptions.Service{Carriers: carriers}
 	invoices := &billing.Invoices{Lifecycle: subs}
@@ -45,7 +47,13 @@ func New(db *store.DB, log *slog.Logger, carriers network.Registry) *Platform {
 			handlers[kind] = h
 		}
 	}
-	ops := outbound.NewRunner(db, subs.Operations(), log)
+	kinds := outbound.Kinds{}
+	for _, ks := range []outbound.Kinds{subs.Operations(), sims.Operations(carriers)} {
+		for kind, k := range ks {
+			kinds[kind] = k
+		}
+	}
+	ops := outbound.NewRunner(db, kinds, log)
 	return &Platform{
 		DB:            db,
 		Carriers:      carriers,

@@ -76,7 +76,7 @@ type CreateInput struct {
 
 // Create adds a pSIM to the inventory. eSIMs are provisioned by
 // subscriptions, not added by hand.
-func Create(ctx context.Context, tx *store.Tx, project string, in CreateInput, now time.Time) (*SIM, error) {
+func Create(ctx context.Context, tx *store.Tx, carriers *network.Registry, project string, in CreateInput, now time.Time) (*SIM, error) {
 	if err := validate.Required("iccid", in.ICCID); err != nil {
 		return nil, err
 	}
@@ -84,8 +84,8 @@ func Create(ctx context.Context, tx *store.Tx, project string, in CreateInput, n
 		return nil, errs.Invalid("invalidIccid", "iccid %q is not a valid ICCID.", in.ICCID).
 			WithHint("Parameter iccid must match /^([0-9]{19}F?|[0-9]{20})$/i")
 	}
-	if _, ok := network.Lookup(in.Provider); !ok {
-		return nil, errs.Invalid("providerInvalid", "provider %q is not a known provider; known providers: %s.", in.Provider, strings.Join(network.ProviderIDs(), ", "))
+	if _, ok := carriers.Info(in.Provider); !ok {
+		return nil, errs.Invalid("providerInvalid", "provider %q is not a known provider; known providers: %s.", in.Provider, strings.Join(carriers.IDs(), ", "))
 	}
 	if in.Type.Set {
 		if err := validate.NotNull("type", in.Type.Null); err != nil {

@@ -26,17 +26,20 @@ const (
 )
 
 // line is the payload of a line operation: what the carrier knows the line
-// by.
+// by, and the subscription it serves.
 type line struct {
-	SIM         string `json:"sim"`
-	ICCID       string `json:"iccid"`
-	PhoneNumber string `json:"phoneNumber"`
+	Subscription string `json:"subscription"`
+	SIM          string `json:"sim"`
+	ICCID        string `json:"iccid"`
+	PhoneNumber  string `json:"phoneNumber"`
 }
 
-// tellCarrier records a call about r's line for after commit.
+// tellCarrier records a call about r's line for after commit. Its subject
+// is the SIM: the calls about one SIM (its eSIM registration, then each
+// subscription's activation and deactivation) reach the carrier in turn.
 func tellCarrier(ctx context.Context, tx *store.Tx, r *record, sim *sims.Record, kind string, now time.Time) error {
-	_, err := outbound.Enqueue(ctx, tx, outbound.Request{Project: r.Project, Kind: kind, Subject: r.ID, Target: sim.Provider,
-		Payload: line{SIM: sim.ID, ICCID: sim.ICCID, PhoneNumber: r.PhoneNumber}, DueAt: now})
+	_, err := outbound.Enqueue(ctx, tx, outbound.Request{Project: r.Project, Kind: kind, Subject: sim.ID, Target: sim.Provider,
+		Payload: line{Subscription: r.ID, SIM: sim.ID, ICCID: sim.ICCID, PhoneNumber: r.PhoneNumber}, DueAt: now})
 	return err
 }
 
@@ -52,15 +55,15 @@ func (s *Service) Operations() outbound.Kinds {
 
 // request builds the carrier request of a line operation.
 func (s *Service) request(op outbound.Operation, now time.Time) (network.Provider, network.LineRequest, error) {
-	var l line
-	if err := op.Decode(&l); err != nil {
-		return nil, network.LineRequest{}, outbound.PermanentError(err)
+	l, err := lineOf(op)
+	if err != nil {
+		return nil, network.LineRequest{}, err
 	}
 	carrier, err := s.Carriers.Provider(op.Target)
 	if err != nil {
 		return nil, network.LineRequest{}, outbound.PermanentError(err)
 	}
-	return carrier, network.LineRequest{Key: op.IdempotencyKey(), Project: op.Project, ICCID: l.ICCID, PhoneNumber: l.PhoneNumber, Now: now}, nil
+	return carrier, network.LineRequest{Meta: network.Meta{Key: op.IdempotencyKey(), Project: op.Project, Now: now}, ICCID: l.ICCID, PhoneNumber: l.PhoneNumber}, nil
 }
 
 // lineCall performs a call whose success changes nothing more: the
@@ -73,6 +76,14 @@ func (s *Service) lineCall(call func(network.Provider, context.Context, network.
 		}
 		return nil, call(carrier, ctx, req)
 	}
+}
+
+func lineOf(op outbound.Operation) (line, error) {
+	var l line
+	if err := op.Decode(&l); err != nil {
+		return l, outbound.PermanentError(err)
+	}
+	return l, nil
 }
 
 func noConsequence(context.Context, *store.Tx, outbound.Operation, json.RawMessage, time.Time) error {
@@ -89,8 +100,8 @@ func (s *Service) performActivate(ctx context.Context, op outbound.Operation, no
 	if err != nil {
 		return nil, err
 	}
-	readyAt, err := carrier.Activate(ctx, req)
-	return activation{ReadyAt: readyAt}, err
+	a, err := carrier.Activate(ctx, req)
+	return activation{ReadyAt: a.ReadyAt}, err
 }
 
 // applyActivate schedules the activation for when the carrier confirms. A
@@ -101,7 +112,11 @@ func (s *Service) applyActivate(ctx context.Context, tx *store.Tx, op outbound.O
 	if err := json.Unmarshal(result, &a); err != nil {
 		return err
 	}
-	r, err := load(ctx, tx, op.Project, op.Subject)
+	l, err := lineOf(op)
+	if err != nil {
+		return err
+	}
+	r, err := load(ctx, tx, op.Project, l.Subscription)
 	if err != nil {
 		return err
 	}

@@ -20,7 +20,7 @@ import (
 
 // Service runs the lifecycle; it needs the carriers behind the SIMs.
 type Service struct {
-	Carriers network.Registry
+	Carriers *network.Registry
 	// Billing issues the invoices of billed projects (docs/billing.md);
 	// nil leaves every project unbilled.
 	Billing Billing
@@ -91,7 +91,7 @@ func (s *Service) Create(ctx context.Context, tx *store.Tx, project string, in C
 	if err := sims.Claim(ctx, tx, sim, user.ID); err != nil {
 		return nil, err
 	}
-	number, err := sims.AssignNumber(ctx, tx, sim, now)
+	number, err := sims.AssignNumber(ctx, tx, s.Carriers, sim, now)
 	if err != nil {
 		return nil, err
 	}

@@ -160,7 +160,7 @@ func (s *Service) end(ctx context.Context, tx *store.Tx, r *record, c *Cancellat
 		if err != nil {
 			return nil, err
 		}
-		if err := outbound.Cancel(ctx, tx, OpActivate, r.ID, now); err != nil {
+		if err := outbound.Cancel(ctx, tx, OpActivate, sim.ID, now); err != nil {
 			return nil, err
 		}
 		if err := tellCarrier(ctx, tx, r, sim, OpDeactivate, now); err != nil {
