@@ -55,9 +55,9 @@ func (s *Server) invoiceAction(act func(rq *request, tx *store.Tx, id string, no
 }
 
 func (s *Server) payInvoice(rq *request, tx *store.Tx, id string, now time.Time) (*billing.Invoice, error) {
-	return s.platform.Invoices.Pay(rq.ctx, tx, rq.project, id, now)
+	return s.platform.Lines.Pay(rq.ctx, tx, rq.project, id, now)
 }
 
 func (s *Server) voidInvoice(rq *request, tx *store.Tx, id string, now time.Time) (*billing.Invoice, error) {
-	return s.platform.Invoices.Void(rq.ctx, tx, rq.project, id, now)
+	return s.platform.Lines.Void(rq.ctx, tx, rq.project, id, now)
 }

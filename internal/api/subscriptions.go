@@ -17,7 +17,7 @@ func (s *Server) createSubscription(rq *request, tx *store.Tx, now time.Time) (a
 	if err := rq.decode(&in); err != nil {
 		return nil, err
 	}
-	return s.platform.Subscriptions.Create(rq.ctx, tx, rq.project, in, now)
+	return s.platform.Lines.Create(rq.ctx, tx, rq.project, in, now)
 }
 
 func (s *Server) getSubscription(rq *request) (any, error) {
@@ -99,7 +99,7 @@ func (s *Server) cancelSubscription(rq *request, tx *store.Tx, id string, now ti
 	if err := rq.decodeOptional(&in); err != nil {
 		return nil, err
 	}
-	return s.platform.Subscriptions.Cancel(rq.ctx, tx, rq.project, id, in, now)
+	return s.platform.Lines.Cancel(rq.ctx, tx, rq.project, id, in, now)
 }
 
 func (s *Server) resumeSubscription(rq *request, tx *store.Tx, id string, now time.Time) (any, error) {
@@ -107,7 +107,7 @@ func (s *Server) resumeSubscription(rq *request, tx *store.Tx, id string, now ti
 	if err := rq.decodeOptional(&none); err != nil {
 		return nil, err
 	}
-	return s.platform.Subscriptions.Resume(rq.ctx, tx, rq.project, id, now)
+	return s.platform.Lines.Resume(rq.ctx, tx, rq.project, id, now)
 }
 
 func (s *Server) endSubscription(rq *request, tx *store.Tx, id string, now time.Time) (any, error) {
@@ -115,5 +115,5 @@ func (s *Server) endSubscription(rq *request, tx *store.Tx, id string, now time.
 	if err := rq.decodeOptional(&in); err != nil {
 		return nil, err
 	}
-	return s.platform.Subscriptions.End(rq.ctx, tx, rq.project, id, in, now)
+	return s.platform.Lines.End(rq.ctx, tx, rq.project, id, in, now)
 }

@@ -82,7 +82,7 @@ func (s *Server) deleteUser(rq *request, tx *store.Tx, now time.Time) (any, erro
 		return nil, err
 	}
 	// Deleting a user ends their subscriptions first (cause userDeleted).
-	if err := s.platform.Subscriptions.EndForUser(rq.ctx, tx, rq.project, id, now); err != nil {
+	if err := s.platform.Lines.EndForUser(rq.ctx, tx, rq.project, id, now); err != nil {
 		return nil, err
 	}
 	return users.Delete(rq.ctx, tx, rq.project, id, now)

@@ -69,38 +69,38 @@ func (e *Invoices) handleWillBeOverdue(ctx context.Context, tx *store.Tx, t time
 	return timeline.Schedule(ctx, tx, t.Project, KindOverdue, inv.ID, *inv.overdueAt)
 }
 
-// handleOverdue is the overdue step of docs/billing.md §3: the invoice
-// becomes overdue, then the subscription gets the delinquency action.
-func (e *Invoices) handleOverdue(ctx context.Context, tx *store.Tx, t timeline.Timer, now time.Time) error {
-	inv, b, err := e.lockInvoice(ctx, tx, t.Project, t.Subject)
+// Overdue is the overdue step of docs/billing.md §3, run by the invoice's
+// overdue timer: the invoice becomes overdue, and the returned action
+// (projects.OverdueActionEnd or OverdueActionRestrict; "" for none) is
+// what its subscription gets, b being that subscription.
+func (e *Invoices) Overdue(ctx context.Context, tx *store.Tx, project, id string, now time.Time) (b *subscriptions.Billed, action string, err error) {
+	inv, b, err := e.lockInvoice(ctx, tx, project, id)
 	if err != nil || inv.Status != StatusFinalized || inv.overdueSince != nil {
-		return err
+		return nil, "", err
 	}
-	if err := e.markOverdue(ctx, tx, t.Project, inv, now); err != nil {
-		return err
+	if err := e.markOverdue(ctx, tx, project, inv, now); err != nil {
+		return nil, "", err
 	}
 	if b == nil || b.Status == subscriptions.StatusEnded {
-		return nil
+		return nil, "", nil
 	}
-	set, err := settingsOf(ctx, tx, t.Project)
+	set, err := settingsOf(ctx, tx, project)
 	if err != nil || set == nil {
-		return err
+		return nil, "", err
 	}
 	switch {
 	case b.Period == nil || inv.periodNumber > b.Period.Number:
 		// Invoiced in advance and overdue before its period began: the
 		// subscription does not renew into it, whatever the action.
-		return e.Lifecycle.EndUnpaid(ctx, tx, t.Project, b.ID, now)
-	case overdueAction(b, set) == projects.OverdueActionEnd:
-		return e.Lifecycle.EndUnpaid(ctx, tx, t.Project, b.ID, now)
-	case overdueAction(b, set) == projects.OverdueActionRestrict:
-		return e.Lifecycle.Restrict(ctx, tx, t.Project, b.ID, now)
+		return b, projects.OverdueActionEnd, nil
+	case overdueAction(b, set) == projects.OverdueActionEnd, overdueAction(b, set) == projects.OverdueActionRestrict:
+		return b, overdueAction(b, set), nil
 	}
-	return nil // none: service runs on until the next renewal
+	return b, "", nil // none: service runs on until the next renewal
 }
 
 func (e *Invoices) handleAdvanceInvoice(ctx context.Context, tx *store.Tx, t timeline.Timer, now time.Time) error {
-	b, err := e.Lifecycle.LoadBilled(ctx, tx, t.Project, t.Subject)
+	b, err := subscriptions.LoadBilled(ctx, tx, t.Project, t.Subject)
 	if err != nil || b == nil {
 		return err
 	}

@@ -17,26 +17,20 @@ import (
 
 // Invoices is the billing engine: it issues the invoices of billed
 // subscriptions and runs their delinquency (docs/billing.md §2, §3). It
-// implements subscriptions.Billing.
+// reads subscriptions but never changes one: what a subscription must do
+// after an invoice changes is returned, and package lines does it
+// (docs/architecture.md).
 type Invoices struct {
 	Calculator tax.Calculator
-	// Lifecycle is the subscription lifecycle the engine acts on.
-	Lifecycle Lifecycle
 }
 
-// Lifecycle is what the engine asks of the subscription lifecycle;
-// subscriptions.Service implements it.
-type Lifecycle interface {
-	// ActivatePaid starts the subscription whose first invoice got paid.
-	ActivatePaid(ctx context.Context, tx *store.Tx, project, id string, now time.Time) error
-	LoadBilled(ctx context.Context, tx *store.Tx, project, id string) (*subscriptions.Billed, error)
-	EndUnpaid(ctx context.Context, tx *store.Tx, project, id string, at time.Time) error
-	Restrict(ctx context.Context, tx *store.Tx, project, id string, at time.Time) error
-	RestartPeriod(ctx context.Context, tx *store.Tx, project, id string, at time.Time) (*subscriptions.Billed, error)
-	Restore(ctx context.Context, tx *store.Tx, project, id string, at time.Time) error
+// RenewalCheck is the engine's answer before a renewal.
+type RenewalCheck struct {
+	// Refused ends the subscription for an unpaid invoice instead.
+	Refused bool
+	// Invoiced says the next period was already invoiced in advance.
+	Invoiced bool
 }
-
-var _ subscriptions.Billing = (*Invoices)(nil)
 
 // TaxCalculator is the calculator invoices and quotes are taxed with: the
 // configured one, else the built-in rates.
@@ -54,12 +48,13 @@ const (
 	KindOverdue        = "invoice.overdue"
 )
 
-// Handlers are the engine's timers.
+// Handlers are the engine's timers that change invoices only; the
+// overdue timer, which acts on the subscription too, runs in package
+// lines through Overdue.
 func (e *Invoices) Handlers() timeline.Handlers {
 	return timeline.Handlers{
 		KindAdvanceInvoice: e.handleAdvanceInvoice,
 		KindWillBeOverdue:  e.handleWillBeOverdue,
-		KindOverdue:        e.handleOverdue,
 	}
 }
 
@@ -133,8 +128,8 @@ func scheduleAdvance(ctx context.Context, tx *store.Tx, b *subscriptions.Billed,
 // ends the subscription instead of renewing it; the invoice becomes overdue
 // first if it was not yet. It also tells whether the next period is
 // already invoiced.
-func (e *Invoices) BeforeRenewal(ctx context.Context, tx *store.Tx, b *subscriptions.Billed, at time.Time) (subscriptions.RenewalCheck, error) {
-	var check subscriptions.RenewalCheck
+func (e *Invoices) BeforeRenewal(ctx context.Context, tx *store.Tx, b *subscriptions.Billed, at time.Time) (RenewalCheck, error) {
+	var check RenewalCheck
 	states, err := subscriptionInvoiceStates(ctx, tx, b.Project, b.ID)
 	if err != nil {
 		return check, err
@@ -217,7 +212,7 @@ func (e *Invoices) lockInvoice(ctx context.Context, tx *store.Tx, project, id st
 	if err != nil {
 		return nil, nil, fmt.Errorf("billing: invoice %s: %w", id, err)
 	}
-	b, err := e.Lifecycle.LoadBilled(ctx, tx, project, subscription)
+	b, err := subscriptions.LoadBilled(ctx, tx, project, subscription)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -10,10 +10,24 @@ import (
 	"cellgate/internal/subscriptions"
 )
 
-// Pay marks a finalized invoice paid, then lets the subscription follow:
-// a first invoice activates it, an overdue one restores it, and a paid
-// renewal invoice releases a held advance invoice (docs/billing.md §3).
-func (e *Invoices) Pay(ctx context.Context, tx *store.Tx, project, id string, now time.Time) (*Invoice, error) {
+// Settlement is a paid or voided invoice and what its subscription is to
+// do about it; package lines does it (docs/architecture.md).
+type Settlement struct {
+	Invoice *Invoice
+	// Activate says the first invoice is paid: the initiated subscription
+	// starts.
+	Activate bool
+	// Restore is the restricted subscription that no longer owes an
+	// overdue invoice: it gets its service back. Restart asks for its
+	// period to restart first, paid by Invoice (RestartedPeriod).
+	Restore *subscriptions.Billed
+	Restart bool
+}
+
+// Pay marks a finalized invoice paid and says what the subscription does:
+// a first invoice activates it, an overdue one restores it; a paid renewal
+// invoice releases a held advance invoice here (docs/billing.md §3).
+func (e *Invoices) Pay(ctx context.Context, tx *store.Tx, project, id string, now time.Time) (*Settlement, error) {
 	inv, b, err := e.lockInvoice(ctx, tx, project, id)
 	if err != nil {
 		return nil, err
@@ -30,16 +44,30 @@ func (e *Invoices) Pay(ctx context.Context, tx *store.Tx, project, id string, no
 	if err := markPaid(ctx, tx, project, inv, now); err != nil {
 		return nil, err
 	}
+	done := &Settlement{Invoice: inv}
 	if inv.Reason == ReasonSubscriptionCreation {
-		return inv, e.Lifecycle.ActivatePaid(ctx, tx, project, inv.Subscription, now)
+		done.Activate = true
+		return done, nil
 	}
 	if b == nil || b.Status == subscriptions.StatusEnded {
-		return inv, nil
+		return done, nil
 	}
 	if b.Status == subscriptions.StatusRestricted {
-		return inv, e.restoreIfSettled(ctx, tx, b, inv, now)
+		// A canceled subscription keeps its scheduled end and is restored
+		// as it is; otherwise its period restarts (docs/billing.md §8).
+		return done, e.restoreIfSettled(ctx, tx, b, done, !b.Canceled())
 	}
-	return inv, e.issueAdvanceIfDue(ctx, tx, b, now)
+	return done, e.issueAdvanceIfDue(ctx, tx, b, now)
+}
+
+// restoreIfSettled asks for b's restore once it owes no overdue invoice.
+func (e *Invoices) restoreIfSettled(ctx context.Context, tx *store.Tx, b *subscriptions.Billed, done *Settlement, restart bool) error {
+	settled, err := e.settled(ctx, tx, b)
+	if err != nil || !settled {
+		return err
+	}
+	done.Restore, done.Restart = b, restart
+	return nil
 }
 
 // markPaid is the finalized → paid step, shared by the pay request and
@@ -56,7 +84,7 @@ func markPaid(ctx context.Context, tx *store.Tx, project string, inv *Invoice, n
 // first invoice of a subscription still initiated cannot be voided: end
 // the subscription instead. Voiding the overdue invoice of a restricted
 // subscription forgives it: the line is restored as it was.
-func (e *Invoices) Void(ctx context.Context, tx *store.Tx, project, id string, now time.Time) (*Invoice, error) {
+func (e *Invoices) Void(ctx context.Context, tx *store.Tx, project, id string, now time.Time) (*Settlement, error) {
 	inv, b, err := e.lockInvoice(ctx, tx, project, id)
 	if err != nil {
 		return nil, err
@@ -75,14 +103,11 @@ func (e *Invoices) Void(ctx context.Context, tx *store.Tx, project, id string, n
 	if err := markVoided(ctx, tx, project, inv, now); err != nil {
 		return nil, err
 	}
+	done := &Settlement{Invoice: inv}
 	if b != nil && b.Status == subscriptions.StatusRestricted {
-		settled, err := e.settled(ctx, tx, b)
-		if err != nil || !settled {
-			return inv, err
-		}
-		return inv, e.Lifecycle.Restore(ctx, tx, project, b.ID, now)
+		return done, e.restoreIfSettled(ctx, tx, b, done, false)
 	}
-	return inv, nil
+	return done, nil
 }
 
 // markVoided voids an unpaid invoice, gives back the balance it took and

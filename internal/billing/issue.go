@@ -35,9 +35,16 @@ type issue struct {
 
 // InvoiceCreation issues the first invoice of a new subscription and
 // reports whether it was paid at once (docs/billing.md §2 "Creation flow").
-func (e *Invoices) InvoiceCreation(ctx context.Context, tx *store.Tx, in subscriptions.CreationInvoice) (bool, error) {
-	inv, err := e.issue(ctx, tx, issue{project: in.Project, subscription: in.Subscription, user: in.User, addressID: in.AddressID,
-		plan: in.Plan, set: in.Billing, reason: ReasonSubscriptionCreation, periodNumber: 1, now: in.Now})
+func (e *Invoices) InvoiceCreation(ctx context.Context, tx *store.Tx, b *subscriptions.Billed, now time.Time) (bool, error) {
+	set, err := settingsOf(ctx, tx, b.Project)
+	if err != nil {
+		return false, err
+	}
+	if set == nil {
+		return false, fmt.Errorf("billing: project %s does not bill", b.Project)
+	}
+	inv, err := e.issue(ctx, tx, issue{project: b.Project, subscription: b.ID, user: b.User, addressID: b.AddressID,
+		plan: b.Plan, set: set, reason: ReasonSubscriptionCreation, periodNumber: 1, now: now})
 	if err != nil {
 		return false, err
 	}

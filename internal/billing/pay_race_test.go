@@ -97,7 +97,7 @@ func TestBillingPaymentsRaceRenewals(t *testing.T) {
 						}
 						for _, id := range open {
 							err := db.InTx(ctx, func(tx *store.Tx) error {
-								_, err := plat.Invoices.Pay(ctx, tx, "race", id, now)
+								_, err := plat.Lines.Pay(ctx, tx, "race", id, now)
 								return err
 							})
 							var e *errs.Error

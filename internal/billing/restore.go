@@ -11,31 +11,13 @@ import (
 	"cellgate/internal/timeline"
 )
 
-// restoreIfSettled restores a restricted subscription once its overdue
-// invoices are paid. A canceled one keeps its scheduled end and is
-// restored as it is; otherwise its period restarts (docs/billing.md §8).
-func (e *Invoices) restoreIfSettled(ctx context.Context, tx *store.Tx, b *subscriptions.Billed, paid *Invoice, now time.Time) error {
-	settled, err := e.settled(ctx, tx, b)
-	if err != nil || !settled {
-		return err
-	}
-	if !b.Canceled() {
-		if err := e.restartPeriod(ctx, tx, b, paid, now); err != nil {
-			return err
-		}
-	}
-	return e.Lifecycle.Restore(ctx, tx, b.Project, b.ID, now)
-}
-
-// restartPeriod is the period restart of a restore: the current period
-// ends now and a full one begins, paid by crediting the invoice just paid
-// to the user's balance and issuing the restore invoice from it.
-func (e *Invoices) restartPeriod(ctx context.Context, tx *store.Tx, b *subscriptions.Billed, paid *Invoice, now time.Time) error {
+// RestartedPeriod invoices the period restart of a restore, which
+// subscriptions made (the period's one owner): the current period ended
+// now and a full one began, paid by crediting the invoice just paid to the
+// user's balance and issuing the restore invoice from it.
+func (e *Invoices) RestartedPeriod(ctx context.Context, tx *store.Tx, restarted *subscriptions.Billed, paid *Invoice, now time.Time) error {
+	b := restarted
 	if err := timeline.Cancel(ctx, tx, KindAdvanceInvoice, b.ID); err != nil {
-		return err
-	}
-	restarted, err := e.Lifecycle.RestartPeriod(ctx, tx, b.Project, b.ID, now)
-	if err != nil {
 		return err
 	}
 	// Periods that were to come are replaced by the new one.

@@ -1,5 +1,6 @@
-// Package platform wires the domain services that need each other: the
-// lifecycle, its carriers and the timeline that runs scheduled work. The
+// Package platform wires the domain services: the lifecycle, the billing
+// engine, the flows above both (package lines), the carriers and the
+// timeline that runs scheduled work. The
 // API server and the command line build one Platform each.
 package platform
 
@@ -7,6 +8,7 @@ import (
 	"log/slog"
 
 	"cellgate/internal/billing"
+	"cellgate/internal/lines"
 	"cellgate/internal/network"
 	"cellgate/internal/outbound"
 	"cellgate/internal/sims"
@@ -23,6 +25,10 @@ type Platform struct {
 	Subscriptions *subscriptions.Service
 	// Invoices is the billing engine of billed projects.
 	Invoices *billing.Invoices
+	// Lines runs the flows that involve both a subscription and its
+	// invoices; requests that change a subscription or pay an invoice go
+	// through it (docs/architecture.md).
+	Lines *lines.Service
 	Timeline *timeline.Runner
 	// Outbound performs the calls to carriers after the transactions that
 	// decide them; a test project's clock advance drives it too.
@@ -39,14 +45,8 @@ func New(db *store.DB, log *slog.Logger, carriers *network.Registry) *Platform {
 		carriers = network.Default()
 	}
 	subs := &subscriptions.Service{Carriers: carriers}
-	invoices := &billing.Invoices{Lifecycle: subs}
-	subs.Billing = invoices
-	handlers := timeline.Handlers{}
-	for _, hs := range []timeline.Handlers{subs.Handlers(), invoices.Handlers()} {
-		for kind, h := range hs {
-			handlers[kind] = h
-		}
-	}
+	invoices := &billing.Invoices{}
+	flows := &lines.Service{Subscriptions: subs, Billing: invoices}
 	kinds := outbound.Kinds{}
 	for _, ks := range []outbound.Kinds{subs.Operations(), sims.Operations(carriers)} {
 		for kind, k := range ks {
@@ -59,8 +59,9 @@ func New(db *store.DB, log *slog.Logger, carriers *network.Registry) *Platform {
 		Carriers:      carriers,
 		Subscriptions: subs,
 		Invoices:      invoices,
+		Lines:         flows,
 		Outbound:      ops,
-		Timeline:      &timeline.Runner{DB: db, Handlers: handlers, Log: log, Operations: ops},
+		Timeline:      &timeline.Runner{DB: db, Handlers: flows.Handlers(), Log: log, Operations: ops},
 		Webhooks:      &webhooks.Worker{DB: db, Log: log},
 	}
 }

@@ -19,44 +19,6 @@ func init() {
 	events.Register("subscription.restricted", "subscription.restored")
 }
 
-// Billing is the billing engine as the lifecycle sees it; package billing
-// implements it, so neither package imports the other's internals. Every
-// hook runs inside the lifecycle's transaction and only for billed
-// subscriptions (docs/billing.md §3).
-type Billing interface {
-	// InvoiceCreation issues and finalizes the first invoice of a new
-	// subscription and reports whether it was paid at once.
-	InvoiceCreation(ctx context.Context, tx *store.Tx, in CreationInvoice) (paid bool, err error)
-	// PeriodStarted runs when a period begins, at activation and after a
-	// renewal; invoice asks it to issue the period's renewal invoice.
-	PeriodStarted(ctx context.Context, tx *store.Tx, b *Billed, now time.Time, invoice bool) error
-	// BeforeRenewal runs at a period end before renewing: unpaid invoices
-	// may end the subscription instead.
-	BeforeRenewal(ctx context.Context, tx *store.Tx, b *Billed, at time.Time) (RenewalCheck, error)
-	// Canceled and Resumed follow a cancellation and its withdrawal.
-	Canceled(ctx context.Context, tx *store.Tx, b *Billed, now time.Time) error
-	Resumed(ctx context.Context, tx *store.Tx, b *Billed, now time.Time) error
-	// Ended settles the invoices of periods the subscription never enters.
-	Ended(ctx context.Context, tx *store.Tx, b *Billed, at time.Time) error
-}
-
-// RenewalCheck is the billing engine's answer before a renewal.
-type RenewalCheck struct {
-	// Refused ends the subscription for an unpaid invoice instead.
-	Refused bool
-	// Invoiced says the next period was already invoiced in advance.
-	Invoiced bool
-}
-
-// CreationInvoice is what the first invoice of a subscription is made of.
-type CreationInvoice struct {
-	Project, Subscription, User string
-	Plan                        *catalog.Plan
-	AddressID                   string // "" = none
-	Billing                     *projects.Billing
-	Now                         time.Time
-}
-
 // BillingInput is the billing object of POST /subscriptions: the two
 // delinquency settings, each null or absent to follow the project.
 type BillingInput struct {
@@ -120,25 +82,34 @@ func (r *record) billed() *Billed {
 	return b
 }
 
-// LoadBilled reads a subscription for the billing engine; nil when it is
-// not billed.
-func (s *Service) LoadBilled(ctx context.Context, tx *store.Tx, project, id string) (*Billed, error) {
+// billedOrNil is r as the billing engine sees it; nil when r is not billed.
+func (r *record) billedOrNil() *Billed {
+	if !r.Billed {
+		return nil
+	}
+	return r.billed()
+}
+
+// LoadBilled reads and locks a subscription for the billing engine; nil
+// when it is not billed.
+func LoadBilled(ctx context.Context, tx *store.Tx, project, id string) (*Billed, error) {
 	r, err := load(ctx, tx, project, id)
-	if err != nil || !r.Billed {
+	if err != nil {
 		return nil, err
 	}
-	return r.billed(), nil
+	return r.billedOrNil(), nil
 }
 
 // EndUnpaid ends the subscription at at for an unpaid invoice, replacing
-// any earlier reason (cause invoiceUnpaid).
-func (s *Service) EndUnpaid(ctx context.Context, tx *store.Tx, project, id string, at time.Time) error {
+// any earlier reason (cause invoiceUnpaid). It returns the ended
+// subscription when it is billed; nil when it had already ended.
+func (s *Service) EndUnpaid(ctx context.Context, tx *store.Tx, project, id string, at time.Time) (*Billed, error) {
 	r, err := load(ctx, tx, project, id)
 	if err != nil || r.Status == StatusEnded {
-		return err
+		return nil, err
 	}
-	_, err = s.end(ctx, tx, r, &Cancellation{Cause: CauseInvoiceUnpaid}, at)
-	return err
+	_, b, err := s.end(ctx, tx, r, &Cancellation{Cause: CauseInvoiceUnpaid}, at)
+	return b, err
 }
 
 // Restrict leaves an active line only incoming calls and SMS, no data,
@@ -159,8 +130,9 @@ func (s *Service) Restrict(ctx context.Context, tx *store.Tx, project, id string
 }
 
 // RestartPeriod ends the current period at at and starts a new full one
-// there, which moves the renewal anchor (docs/billing.md §8). It records no
-// event: the restore that follows does.
+// there, which moves the renewal anchor (docs/billing.md §8). Periods are
+// written here only; the billing engine invoices the returned period. It
+// records no event: the restore that follows does.
 func (s *Service) RestartPeriod(ctx context.Context, tx *store.Tx, project, id string, at time.Time) (*Billed, error) {
 	r, err := load(ctx, tx, project, id)
 	if err != nil {

@@ -18,12 +18,11 @@ import (
 	"cellgate/internal/validate"
 )
 
-// Service runs the lifecycle; it needs the carriers behind the SIMs.
+// Service runs the lifecycle; it needs the carriers behind the SIMs. It
+// knows nothing of invoices: its steps return what they did, and the
+// package above it tells the billing engine (docs/architecture.md).
 type Service struct {
 	Carriers *network.Registry
-	// Billing issues the invoices of billed projects (docs/billing.md);
-	// nil leaves every project unbilled.
-	Billing Billing
 }
 
 // Timer kinds of the lifecycle.
@@ -51,79 +50,79 @@ type CreateInput struct {
 }
 
 // Create starts a subscription: pending until the provider activates it.
-func (s *Service) Create(ctx context.Context, tx *store.Tx, project string, in CreateInput, now time.Time) (*Subscription, error) {
+// In a billed project it starts initiated instead and the returned Billed
+// is set: its first invoice is to be issued, and ActivatePaid follows once
+// that is paid (docs/billing.md §2).
+func (s *Service) Create(ctx context.Context, tx *store.Tx, project string, in CreateInput, now time.Time) (*Subscription, *Billed, error) {
 	for _, f := range []struct{ name, v string }{{"plan", in.Plan}, {"user", in.User}, {"sim", in.SIM}} {
 		if err := validate.Required(f.name, f.v); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 	}
 	md, err := metadata.ApplyField(nil, in.Metadata)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	plan, err := catalog.GetPlan(ctx, tx, project, in.Plan)
 	if err != nil {
-		return nil, referenced(err, "plan")
+		return nil, nil, referenced(err, "plan")
 	}
 	if plan.Status != catalog.StatusAvailable {
-		return nil, errs.Invalid("planNotAvailable", "The plan %s is %s; only available plans can be subscribed to.", plan.ID, plan.Status)
+		return nil, nil, errs.Invalid("planNotAvailable", "The plan %s is %s; only available plans can be subscribed to.", plan.ID, plan.Status)
 	}
 	user, err := users.Get(ctx, tx, project, in.User)
 	if err != nil {
-		return nil, referenced(err, "user")
+		return nil, nil, referenced(err, "user")
 	}
 	addressID, err := checkRequirements(ctx, tx, project, plan, user, in.UserAddress)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	settings, err := s.billingOf(ctx, tx, project, plan)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if in.Billing.Present() && settings == nil {
-		return nil, errs.Conflict("billingNotEnabled", "The project does not bill, so the subscription takes no billing settings.").
+		return nil, nil, errs.Conflict("billingNotEnabled", "The project does not bill, so the subscription takes no billing settings.").
 			WithHint("Turn Billing on with PATCH /projects/{project} first.")
 	}
 	sim, err := s.chooseSIM(ctx, tx, project, plan, user.ID, in.SIM, now)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if err := sims.Claim(ctx, tx, sim, user.ID); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	number, err := sims.AssignNumber(ctx, tx, s.Carriers, sim, now)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	r := &record{ID: ids.New(ids.Subscription), Project: project, PlanID: plan.ID, UserID: user.ID, Status: StatusPending,
 		CreatedAt: now, SIMID: sim.ID, AddressID: addressID, PhoneNumber: number, Metadata: md, plan: plan, Billed: settings != nil}
 	if in.Billing.Present() {
 		if err := in.Billing.Value.apply(r); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 	}
 	if settings != nil {
-		return s.createBilled(ctx, tx, r, sim, settings, now)
+		return s.createBilled(ctx, tx, r, now)
 	}
 	if err := insert(ctx, tx, r); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if err := s.requestActivation(ctx, tx, r, sim, now); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	v, err := view(ctx, tx, r, now)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return v, events.Record(ctx, tx, project, "subscription.created", r.ID, v, now)
+	return v, nil, events.Record(ctx, tx, project, "subscription.created", r.ID, v, now)
 }
 
 // billingOf is the project's billing settings, nil when the project is not
 // billed; a billed project only sells plans priced in its currency.
 func (s *Service) billingOf(ctx context.Context, tx *store.Tx, project string, plan *catalog.Plan) (*projects.Billing, error) {
-	if s.Billing == nil {
-		return nil, nil
-	}
 	// Held to the end: a PATCH that turns Billing off or changes the
 	// currency waits, and then sees this subscription (billingInUse).
 	p, err := projects.LockShared(ctx, tx, project)
@@ -136,46 +135,34 @@ func (s *Service) billingOf(ctx context.Context, tx *store.Tx, project string, p
 	return p.Billing, nil
 }
 
-// createBilled starts a subscription of a billed project: initiated, with
-// its first invoice; the provider is asked to activate the line only once
-// that invoice is paid, which may be at once (docs/billing.md §2).
-func (s *Service) createBilled(ctx context.Context, tx *store.Tx, r *record, sim *sims.Record, b *projects.Billing, now time.Time) (*Subscription, error) {
+// createBilled starts a subscription of a billed project: initiated; the
+// provider is asked to activate the line only once its first invoice is
+// paid, which may be at once (docs/billing.md §2).
+func (s *Service) createBilled(ctx context.Context, tx *store.Tx, r *record, now time.Time) (*Subscription, *Billed, error) {
 	r.Status = StatusInitiated
 	if err := insert(ctx, tx, r); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	v, err := view(ctx, tx, r, now)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	if err := events.Record(ctx, tx, r.Project, "subscription.created", r.ID, v, now); err != nil {
-		return nil, err
-	}
-	paid, err := s.Billing.InvoiceCreation(ctx, tx, CreationInvoice{Project: r.Project, Subscription: r.ID, User: r.UserID,
-		Plan: r.plan, AddressID: r.AddressID, Billing: b, Now: now})
-	if err != nil || !paid {
-		return v, err
-	}
-	return s.activatePaid(ctx, tx, r, sim, now)
+	return v, r.billed(), events.Record(ctx, tx, r.Project, "subscription.created", r.ID, v, now)
 }
 
 // ActivatePaid moves an initiated subscription whose first invoice is paid
 // to pending and requests its activation; any other status is left alone.
-func (s *Service) ActivatePaid(ctx context.Context, tx *store.Tx, project, id string, now time.Time) error {
+// It returns the view of the subscription it moved; nil when it left it.
+func (s *Service) ActivatePaid(ctx context.Context, tx *store.Tx, project, id string, now time.Time) (*Subscription, error) {
 	r, err := load(ctx, tx, project, id)
 	if err != nil || r.Status != StatusInitiated {
-		return err
+		return nil, err
+	}
+	before, err := view(ctx, tx, r, now)
+	if err != nil {
+		return nil, err
 	}
 	sim, err := sims.GetRecord(ctx, tx, project, r.SIMID)
-	if err != nil {
-		return err
-	}
-	_, err = s.activatePaid(ctx, tx, r, sim, now)
-	return err
-}
-
-func (s *Service) activatePaid(ctx context.Context, tx *store.Tx, r *record, sim *sims.Record, now time.Time) (*Subscription, error) {
-	before, err := view(ctx, tx, r, now)
 	if err != nil {
 		return nil, err
 	}

@@ -67,7 +67,7 @@ func Seed(ctx context.Context, plat *platform.Platform, p Population) (time.Time
 					return err
 				}
 				in := subscriptions.CreateInput{Plan: plan.ID, User: u.ID, SIM: "auto"}
-				if _, err := plat.Subscriptions.Create(ctx, tx, p.Project, in, p.Start); err != nil {
+				if _, err := plat.Lines.Create(ctx, tx, p.Project, in, p.Start); err != nil {
 					return err
 				}
 			}
