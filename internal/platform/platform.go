@@ -28,7 +28,7 @@ type Platform struct {
 	// Lines runs the flows that involve both a subscription and its
 	// invoices; requests that change a subscription or pay an invoice go
 	// through it (docs/architecture.md).
-	Lines *lines.Service
+	Lines    *lines.Service
 	Timeline *timeline.Runner
 	// Outbound performs the calls to carriers after the transactions that
 	// decide them; a test project's clock advance drives it too.

@@ -183,4 +183,3 @@ func (s *Service) commit(ctx context.Context, tx *store.Tx, r *record, now time.
 	}
 	return v, record(v)
 }
-
