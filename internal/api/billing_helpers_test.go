@@ -65,7 +65,7 @@ func blUser(s sub) string { id, _ := s.User["id"].(string); return id }
 func blCause(s sub) string { c, _ := s.CancellationDetails["cause"].(string); return c }
 
 // blPeriod is an invoice's period, nil for the creation invoice.
-func blPeriod(t *testing.T, inv invoice) *period {
+func blPeriod(t testing.TB, inv invoice) *period {
 	t.Helper()
 	if inv.Period == nil {
 		return nil

@@ -164,7 +164,7 @@ func exemptionOf(inv invoice) string {
 // creditTables are what issuing or refusing a credit note may change.
 var creditTables = []string{"invoices", "credit_notes", "user_balances", "balance_entries", "events"}
 
-func creditSnapshot(t *testing.T, db *store.DB) map[string]string {
+func creditSnapshot(t testing.TB, db *store.DB) map[string]string {
 	t.Helper()
 	s := map[string]string{}
 	for _, table := range creditTables {

@@ -53,7 +53,7 @@ type money struct {
 }
 
 // billedWorld is a world whose project bills with the given settings.
-func billedWorld(t *testing.T, db *store.DB, settings map[string]any) *world {
+func billedWorld(t testing.TB, db *store.DB, settings map[string]any) *world {
 	w := newWorld(t, db)
 	w.Patch(w.P(""), map[string]any{"billing": settings}).Expect(http.StatusOK)
 	return w
@@ -95,7 +95,7 @@ func (w *world) expectPaidAtCreation(subID, invoiceID string) {
 }
 
 // checkTotals asserts the sum identities of docs/billing.md §4.
-func checkTotals(t *testing.T, inv invoice) {
+func checkTotals(t testing.TB, inv invoice) {
 	t.Helper()
 	var sub, disc, tax, fees int64
 	for _, l := range inv.LineItems {

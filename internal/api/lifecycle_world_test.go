@@ -16,7 +16,7 @@ import (
 // starts at a fixed instant, so scenarios are the same on every run.
 type world struct {
 	*apitest.Env
-	t *testing.T
+	t testing.TB
 }
 
 // worldStart is where every scenario's clock begins: a Monday in January,
@@ -25,7 +25,7 @@ var worldStart = time.Date(2030, time.January, 7, 9, 0, 0, 0, time.UTC)
 
 var emailSeq atomic.Int64
 
-func newWorld(t *testing.T, db *store.DB) *world {
+func newWorld(t testing.TB, db *store.DB) *world {
 	w := &world{Env: apitest.New(t, db), t: t}
 	w.advanceTo(worldStart)
 	return w
@@ -193,7 +193,7 @@ func types(evs []recordedEvent) []string {
 	return out
 }
 
-func mustEqualTime(t *testing.T, what string, got *time.Time, want time.Time) {
+func mustEqualTime(t testing.TB, what string, got *time.Time, want time.Time) {
 	t.Helper()
 	if got == nil || !got.Equal(want) {
 		t.Fatalf("%s = %v, want %s", what, got, want.Format(time.RFC3339))

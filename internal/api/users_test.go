@@ -87,7 +87,7 @@ func fxInvalid(t *testing.T, what string, r *apitest.Response, code string) {
 }
 
 // fxExec runs SQL directly, for state the API cannot yet produce.
-func fxExec(t *testing.T, db *store.DB, query string, args ...any) {
+func fxExec(t testing.TB, db *store.DB, query string, args ...any) {
 	t.Helper()
 	err := db.InTx(context.Background(), func(tx *store.Tx) error {
 		_, err := tx.Exec(context.Background(), query, args...)

@@ -21,7 +21,27 @@ type writeWorld struct {
 
 func newWriteWorld(t *testing.T, db *store.DB) *writeWorld {
 	t.Helper()
-	w := &world{Env: hookEnv(t, db, webhooks.Config{Schedule: []time.Duration{0}}, true), t: t}
+	ww := seedWriteWorld(&world{Env: hookEnv(t, db, webhooks.Config{Schedule: []time.Duration{0}}, true), t: t})
+	// A failed delivery: one attempt (Schedule {0}) against a receiver
+	// that always fails, then the worker leaves it alone.
+	rcv := newReceiver(t, status(http.StatusInternalServerError))
+	ep, _ := createEndpoint(t, ww.Env, map[string]any{"url": rcv.URL, "enabledEvents": []string{"user.created"}})
+	ww.user(nil)
+	waitFor(t, "a failed delivery", func() bool {
+		ds := deliveries(t, ww.Env, ep)
+		if len(ds) == 1 && ds[0].Status == "failed" {
+			ww.params["endpoint"], ww.params["delivery"] = ep, ds[0].ID
+		}
+		return ww.params["delivery"] != ""
+	})
+	return ww
+}
+
+// seedWriteWorld makes w a billed project with a user, an address, a
+// plan, a subscription, its paid invoice and a credit note; endpoint and
+// delivery are left to the caller.
+func seedWriteWorld(w *world) *writeWorld {
+	w.t.Helper()
 	w.advanceTo(worldStart)
 	w.Patch(w.P(""), map[string]any{"billing": map[string]any{"currency": "USD"}}).Expect(http.StatusOK)
 	user := w.user(nil)
@@ -31,27 +51,14 @@ func newWriteWorld(t *testing.T, db *store.DB) *writeWorld {
 	inv := w.firstInvoice(s.ID)
 	w.invoiceAction(inv.ID, "pay").Expect(http.StatusOK)
 	note := w.credit(map[string]any{"invoice": inv.ID, "lineItems": []any{map[string]any{"invoiceLineItem": inv.LineItems[0].ID, "amount": 1}}})
-	// A failed delivery: one attempt (Schedule {0}) against a receiver
-	// that always fails, then the worker leaves it alone.
-	rcv := newReceiver(t, status(http.StatusInternalServerError))
-	ep, _ := createEndpoint(t, w.Env, map[string]any{"url": rcv.URL, "enabledEvents": []string{"user.created"}})
-	w.user(nil)
-	var delivery string
-	waitFor(t, "a failed delivery", func() bool {
-		ds := deliveries(t, w.Env, ep)
-		if len(ds) == 1 && ds[0].Status == "failed" {
-			delivery = ds[0].ID
-		}
-		return delivery != ""
-	})
 	return &writeWorld{world: w, params: map[string]string{
 		"project": w.Project, "user": user, "address": addr, "plan": plan, "subscription": s.ID,
-		"invoice": inv.ID, "creditNote": note.ID, "endpoint": ep, "delivery": delivery,
+		"invoice": inv.ID, "creditNote": note.ID, "sim": w.Post(w.P("/sims"), map[string]any{"iccid": "89012600000000000033", "provider": "test"}).Expect(http.StatusCreated).ID(), "event": lastEvent(w),
 	}}
 }
 
 // path fills a route pattern's parameters with the world's ids.
-func (ww *writeWorld) path(t *testing.T, pattern string) string {
+func (ww *writeWorld) path(t testing.TB, pattern string) string {
 	t.Helper()
 	parts := strings.Split(pattern, "/")
 	for i, p := range parts {
@@ -67,10 +74,23 @@ func (ww *writeWorld) path(t *testing.T, pattern string) string {
 	return strings.Join(parts, "/")
 }
 
+// lastEvent is the id of the project's newest event.
+func lastEvent(w *world) string {
+	var page struct{ Items []struct{ ID string } }
+	w.Get(w.P("/events?limit=1")).Expect(http.StatusOK).Decode(&page)
+	if len(page.Items) != 1 {
+		w.t.Fatalf("no event")
+	}
+	return page.Items[0].ID
+}
+
+// apiRoutes lists every route of the router.
+func apiRoutes(db *store.DB) []string { return api.New(api.Config{DB: db}).Routes() }
+
 // writeRoutes lists every POST, PATCH and DELETE route of the router.
 func writeRoutes(db *store.DB) []string {
 	var out []string
-	for _, r := range api.New(api.Config{DB: db}).Routes() {
+	for _, r := range apiRoutes(db) {
 		if m, _, _ := strings.Cut(r, " "); m == http.MethodPost || m == http.MethodPatch || m == http.MethodDelete {
 			out = append(out, r)
 		}
@@ -143,7 +163,7 @@ func TestWriteRoutesCheckEverythingBeforeChanging(t *testing.T) {
 }
 
 // rawBody encodes a body as JSON; nil sends no body.
-func rawBody(t *testing.T, body any) []byte {
+func rawBody(t testing.TB, body any) []byte {
 	if body == nil {
 		return nil
 	}
