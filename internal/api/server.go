@@ -169,7 +169,7 @@ func (s *Server) Routes() []string { return append([]string(nil), s.patterns...)
 // Handler is the API with its middleware: request id, recovery, logging
 // and metrics around the route table.
 func (s *Server) Handler() http.Handler {
-	return s.observe(s.mux)
+	return s.observe(s.textPaths(s.mux))
 }
 
 func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
