@@ -3,9 +3,9 @@ package subscriptions
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
-	"encoding/json"
 	"time"
 
 	"cellgate/internal/network"
