@@ -51,7 +51,7 @@ func clockAdvance(ctx context.Context, args []string, stdout io.Writer) error {
 			return fmt.Errorf("--to: %w", err)
 		}
 	}
-	plat, err := newPlatform(db, log, os.Getenv(taxDataEnv))
+	plat, err := newPlatform(db, log, os.Getenv(taxDataEnv), os.Getenv(carriersEnv))
 	if err != nil {
 		return err
 	}

@@ -33,6 +33,7 @@ func serve(ctx context.Context, args []string, stdout io.Writer) error {
 	allowPrivate := fs.Bool("webhooks-allow-private", false, "let webhook endpoints reach private, loopback and link-local addresses")
 	taxData := fs.String("tax-data", os.Getenv(taxDataEnv), "directory of tax rate files replacing the built-in US rates (env "+taxDataEnv+")")
 	webhookTimeout := fs.Duration("webhooks-timeout", 15*time.Second, "how long one webhook attempt may take; an attempt cut short by a crash is sent again after 3x this plus 5s")
+	carriersFile := carriersFlag(fs.FlagSet)
 	if _, err := fs.parse(args); err != nil {
 		return err
 	}
@@ -70,7 +71,7 @@ func serve(ctx context.Context, args []string, stdout io.Writer) error {
 
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	plat, err := newPlatform(db, log, *taxData)
+	plat, err := newPlatform(db, log, *taxData, *carriersFile)
 	if err != nil {
 		return err
 	}
@@ -79,6 +80,7 @@ func serve(ctx context.Context, args []string, stdout io.Writer) error {
 	plat.Webhooks.Config.Source = strings.TrimRight(*publicURL, "/")
 	plat.Webhooks.Registerer = reg
 	plat.Timeline.Register(reg)
+	plat.Outbound.Register(reg)
 	srv := api.New(api.Config{DB: db, Logger: log, Registry: reg, Version: version(), PublicURL: strings.TrimRight(*publicURL, "/"), Platform: plat})
 	// Live projects' scheduled work runs against the wall clock here; with
 	// PostgreSQL every replica runs a worker and each timer runs once.
@@ -89,6 +91,9 @@ func serve(ctx context.Context, args []string, stdout io.Writer) error {
 		// Webhook deliveries run beside the timeline and stop with it.
 		hooksDone := make(chan struct{})
 		go func() { defer close(hooksDone); plat.Webhooks.Run(workerCtx) }()
+		// Calls to carriers run after the transactions that decide them.
+		callsDone := make(chan struct{})
+		go func() { defer close(callsDone); plat.Outbound.Work(workerCtx, *pollInterval) }()
 		// Stored Idempotency-Key responses are kept for a day.
 		go func() {
 			for tick := time.NewTicker(time.Hour); ; {
@@ -107,6 +112,7 @@ func serve(ctx context.Context, args []string, stdout io.Writer) error {
 		}()
 		plat.Timeline.Work(workerCtx, *pollInterval)
 		<-hooksDone
+		<-callsDone
 	}()
 	// On every way out, the worker stops before the database closes.
 	defer func() { stopWorker(); <-workerDone }()

@@ -17,10 +17,14 @@ import (
 const taxDataEnv = "CELLGATE_TAX_DATA"
 
 // newPlatform wires the services with the tax rates of dir ("" = the
-// built-in ones). Every command that issues invoices goes through it, so
+// built-in ones) and the providers of carriersFile ("" = the default set). Every command that issues invoices goes through it, so
 // the server and `clock advance` tax alike.
-func newPlatform(db *store.DB, log *slog.Logger, dir string) (*platform.Platform, error) {
-	plat := platform.New(db, log, nil)
+func newPlatform(db *store.DB, log *slog.Logger, dir, carriersFile string) (*platform.Platform, error) {
+	carriers, err := loadCarriers(carriersFile)
+	if err != nil {
+		return nil, err
+	}
+	plat := platform.New(db, log, carriers)
 	if dir == "" {
 		return plat, nil
 	}

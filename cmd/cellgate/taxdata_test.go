@@ -22,7 +22,7 @@ func TestTaxDataReplacesBuiltinRates(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, "de.json"), []byte(de), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	plat, err := newPlatform(nil, log, dir)
+	plat, err := newPlatform(nil, log, dir, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -38,14 +38,14 @@ func TestTaxDataReplacesBuiltinRates(t *testing.T) {
 		t.Fatalf("the replaced rates still tax the US")
 	}
 
-	if _, err := newPlatform(nil, log, t.TempDir()); err == nil {
+	if _, err := newPlatform(nil, log, t.TempDir(), ""); err == nil {
 		t.Fatalf("an empty tax data directory was accepted")
 	}
 	broken := t.TempDir()
 	if err := os.WriteFile(filepath.Join(broken, "fr.json"), []byte(`{"country": "FR"`), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := newPlatform(nil, log, broken); err == nil {
+	if _, err := newPlatform(nil, log, broken, ""); err == nil {
 		t.Fatalf("a broken rate file was accepted")
 	}
 }

@@ -2,11 +2,9 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"io"
 	"log/slog"
 
-	"cellgate/internal/store"
 	"cellgate/internal/timeline"
 )
 
@@ -16,8 +14,8 @@ import (
 func timersCmd(ctx context.Context, args []string, stdout io.Writer) error {
 	return dispatch(ctx, "timers", map[string]subcommand{
 		"list":  {"[--project ID] [--all] [flags]", timersList},
-		"retry": {"TIMER [flags]", timerDecision("retry", timeline.Retry)},
-		"drop":  {"TIMER [flags]", timerDecision("drop", timeline.Drop)},
+		"retry": {"TIMER [flags]", decide("timers retry", "TIMER", timeline.Retry, timeline.Timer.View)},
+		"drop":  {"TIMER [flags]", decide("timers drop", "TIMER", timeline.Drop, droppedTimer)},
 	}, args, stdout)
 }
 
@@ -43,34 +41,12 @@ func timersList(ctx context.Context, args []string, stdout io.Writer) error {
 	for i, t := range ts {
 		items[i] = t.View()
 	}
-	return json.NewEncoder(stdout).Encode(map[string]any{"object": "list", "items": items})
+	return printList(stdout, items)
 }
 
-// timerDecision is retry or drop of one dead timer.
-func timerDecision(name string, act func(context.Context, *store.Tx, string) (timeline.Timer, error)) runFunc {
-	return func(ctx context.Context, args []string, stdout io.Writer) error {
-		fs := newFlags("timers "+name, "TIMER [flags]", stdout)
-		dbURL := databaseFlag(fs.FlagSet)
-		pos, err := fs.parse(args, "TIMER")
-		if err != nil {
-			return err
-		}
-		db, err := openDatabase(ctx, *dbURL, newLogger(slog.LevelWarn))
-		if err != nil {
-			return err
-		}
-		defer db.Close()
-		var t timeline.Timer
-		if err := db.InTx(ctx, func(tx *store.Tx) error {
-			t, err = act(ctx, tx, pos[0])
-			return err
-		}); err != nil {
-			return err
-		}
-		v := t.View()
-		if name == "drop" {
-			v.Status = "dropped"
-		}
-		return json.NewEncoder(stdout).Encode(v)
-	}
+// droppedTimer shows a timer that no longer exists.
+func droppedTimer(t timeline.Timer) timeline.View {
+	v := t.View()
+	v.Status = "dropped"
+	return v
 }

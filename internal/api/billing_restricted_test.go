@@ -26,12 +26,11 @@ type lineLog struct {
 	calls map[string][]string
 }
 
-func (l *lineLog) Provider(id string) (network.Provider, error) {
-	p, err := network.Simulated{}.Provider(id)
-	if err != nil {
-		return nil, err
-	}
-	return &loggedLine{Provider: p, log: l}, nil
+// registry wraps the default providers so that every call is noted.
+func (l *lineLog) registry() *network.Registry {
+	return network.Default().Wrap(func(_ network.ProviderInfo, p network.Provider) network.Provider {
+		return &loggedLine{Provider: p, log: l}
+	})
 }
 
 func (l *lineLog) of(iccid string) []string {
@@ -51,7 +50,7 @@ func (p *loggedLine) note(req network.LineRequest, call string) {
 	p.log.calls[req.ICCID] = append(p.log.calls[req.ICCID], call)
 }
 
-func (p *loggedLine) Activate(ctx context.Context, req network.LineRequest) (time.Time, error) {
+func (p *loggedLine) Activate(ctx context.Context, req network.LineRequest) (network.Activation, error) {
 	p.note(req, "activate")
 	return p.Provider.Activate(ctx, req)
 }
@@ -80,7 +79,7 @@ func TestBillingRestrictedAllowance(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		lines := &lineLog{calls: map[string][]string{}}
 		log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError}))
-		srv := api.New(api.Config{DB: db, Logger: log, Version: "test", Platform: platform.New(db, log, lines)})
+		srv := api.New(api.Config{DB: db, Logger: log, Version: "test", Platform: platform.New(db, log, lines.registry())})
 		ts := httptest.NewServer(srv.Handler())
 		t.Cleanup(ts.Close)
 		env := &apitest.Env{T: t, DB: db, Server: ts}

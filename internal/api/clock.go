@@ -7,7 +7,6 @@ import (
 	"cellgate/internal/errs"
 	"cellgate/internal/optional"
 	"cellgate/internal/projects"
-	"cellgate/internal/store"
 	"cellgate/internal/timeline"
 )
 
@@ -111,24 +110,7 @@ func (s *Server) advanceClock(w http.ResponseWriter, r *http.Request) {
 		for i, t := range rep.Failures {
 			out.TimerFailures[i] = t.View()
 		}
-		body, err := jsonBytes(out)
-		if err != nil {
-			return err
-		}
-		if idem != nil {
-			err := s.db.InTx(rq.ctx, func(tx *store.Tx) error { return idem.save(rq.ctx, tx, http.StatusOK, body) })
-			if store.IsUniqueViolation(err) {
-				// The same request ran at the same moment and stored its
-				// answer first: answer as its retry would.
-				_, err = idem.replay(rq.ctx, w, s.db)
-				return err
-			}
-			if err != nil {
-				return err
-			}
-		}
-		writeRaw(w, http.StatusOK, body)
-		return nil
+		return s.answerAfter(w, rq, idem, out)
 	}()
 	if err != nil {
 		writeError(w, r, s.log, err)

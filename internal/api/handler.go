@@ -11,6 +11,7 @@ import (
 
 	"cellgate/internal/errs"
 	"cellgate/internal/events"
+	"cellgate/internal/outbound"
 	"cellgate/internal/projects"
 	"cellgate/internal/store"
 )
@@ -103,6 +104,7 @@ func (s *Server) runWrite(w http.ResponseWriter, rq *request, status int, h writ
 		}
 	}
 	var body []byte
+	rq.ctx = outbound.Track(rq.ctx)
 	err := s.db.InTx(rq.ctx, func(tx *store.Tx) error {
 		// The key is claimed before anything else, so a concurrent request
 		// with the same key waits for this one and then replays its answer
@@ -142,6 +144,12 @@ func (s *Server) runWrite(w http.ResponseWriter, rq *request, status int, h writ
 	}
 	if err != nil {
 		return err
+	}
+	// A test project's calls to carriers are made before the answer, so the
+	// next request sees their outcome; a failure there is the operation's,
+	// recorded on it, not the request's.
+	if err := s.platform.Outbound.RunTracked(rq.ctx); err != nil {
+		s.log.ErrorContext(rq.ctx, "outbound operations after a request", "error", err)
 	}
 	writeRaw(w, status, body)
 	return nil

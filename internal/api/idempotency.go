@@ -128,3 +128,58 @@ func PurgeIdempotencyKeys(ctx context.Context, db *store.DB, now time.Time) (int
 	}
 	return res.RowsAffected()
 }
+
+// answerAfter answers res for a request that did its work outside the
+// write wrapper's transaction, storing the answer under its
+// Idempotency-Key (if any) once the work is done.
+func (s *Server) answerAfter(w http.ResponseWriter, rq *request, idem *idempotency, res any) error {
+	body, err := jsonBytes(res)
+	if err != nil {
+		return err
+	}
+	if idem != nil {
+		err := s.db.InTx(rq.ctx, func(tx *store.Tx) error { return idem.save(rq.ctx, tx, http.StatusOK, body) })
+		if store.IsUniqueViolation(err) {
+			// The same request ran at the same moment and stored its
+			// answer first: answer as its retry would.
+			_, err = idem.replay(rq.ctx, w, s.db)
+			return err
+		}
+		if err != nil {
+			return err
+		}
+	}
+	writeRaw(w, http.StatusOK, body)
+	return nil
+}
+
+// outsideTx registers a POST whose work is not a database change (a call
+// to a provider, say): it runs outside any transaction and still honours
+// Idempotency-Key.
+func (s *Server) outsideTx(pattern string, h readHandler) {
+	s.handle(pattern, func(w http.ResponseWriter, r *http.Request) {
+		err := func() error {
+			rq, err := s.authenticate(r)
+			if err != nil {
+				return err
+			}
+			idem, err := newIdempotency(rq)
+			if err != nil {
+				return err
+			}
+			if idem != nil {
+				if done, err := idem.replay(rq.ctx, w, s.db); done || err != nil {
+					return err
+				}
+			}
+			res, err := h(rq)
+			if err != nil {
+				return err
+			}
+			return s.answerAfter(w, rq, idem, res)
+		}()
+		if err != nil {
+			writeError(w, r, s.log, err)
+		}
+	})
+}

@@ -4,7 +4,6 @@ import (
 	"time"
 
 	"cellgate/internal/catalog"
-	"cellgate/internal/network"
 	"cellgate/internal/store"
 )
 
@@ -16,7 +15,7 @@ func (s *Server) createPlan(rq *request, tx *store.Tx, now time.Time) (any, erro
 	if err := rq.decode(&in); err != nil {
 		return nil, err
 	}
-	return catalog.CreatePlan(rq.ctx, tx, rq.project, in, now)
+	return catalog.CreatePlan(rq.ctx, tx, rq.project, in, s.platform.Carriers.IDs(), now)
 }
 
 func (s *Server) listPlans(rq *request) (any, error) {
@@ -35,7 +34,7 @@ func (s *Server) listPlans(rq *request) (any, error) {
 	if f.Status, err = q.enum("status", catalog.StatusDraft, catalog.StatusPending, catalog.StatusAvailable, catalog.StatusArchived); err != nil {
 		return nil, err
 	}
-	if f.Provider, err = q.enum("provider", network.ProviderIDs()...); err != nil {
+	if f.Provider, err = q.enum("provider", s.platform.Carriers.IDs()...); err != nil {
 		return nil, err
 	}
 	return listOf(catalog.ListPlans(rq.ctx, s.db, rq.project, f, p))
@@ -56,5 +55,5 @@ func (s *Server) updatePlan(rq *request, tx *store.Tx, now time.Time) (any, erro
 	if err := rq.decode(&in); err != nil {
 		return nil, err
 	}
-	return catalog.UpdatePlan(rq.ctx, tx, rq.project, id, in, now)
+	return catalog.UpdatePlan(rq.ctx, tx, rq.project, id, in, s.platform.Carriers.IDs(), now)
 }

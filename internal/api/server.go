@@ -143,6 +143,8 @@ func (s *Server) routes() {
 
 	s.read("GET /testing/projects/{project}/clock", s.getClock)
 	s.handle("POST /testing/projects/{project}/clock/advance", s.advanceClock)
+	s.providerRoutes()
+	s.handle("POST /carriers/{provider}/callbacks", s.carrierCallback)
 
 	s.write("POST /projects/{project}/quotes", http.StatusCreated, s.createQuote)
 	s.read("GET /projects/{project}/invoices", s.listInvoices)

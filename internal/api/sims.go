@@ -8,7 +8,6 @@ import (
 	"github.com/skip2/go-qrcode"
 
 	"cellgate/internal/errs"
-	"cellgate/internal/network"
 	"cellgate/internal/sims"
 	"cellgate/internal/store"
 )
@@ -21,7 +20,7 @@ func (s *Server) createSIM(rq *request, tx *store.Tx, now time.Time) (any, error
 	if err := rq.decode(&in); err != nil {
 		return nil, err
 	}
-	return sims.Create(rq.ctx, tx, rq.project, in, now)
+	return sims.Create(rq.ctx, tx, s.platform.Carriers, rq.project, in, now)
 }
 
 func (s *Server) listSIMs(rq *request) (any, error) {
@@ -40,7 +39,7 @@ func (s *Server) listSIMs(rq *request) (any, error) {
 	if f.Type, err = q.enum("type", sims.TypeESIM, sims.TypePSIM); err != nil {
 		return nil, err
 	}
-	if f.Provider, err = q.enum("provider", network.ProviderIDs()...); err != nil {
+	if f.Provider, err = q.enum("provider", s.platform.Carriers.IDs()...); err != nil {
 		return nil, err
 	}
 	if f.ICCID = q.get("iccid"); f.ICCID != "" && !sims.ValidICCID(f.ICCID) {

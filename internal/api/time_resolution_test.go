@@ -13,6 +13,7 @@ import (
 	"cellgate/internal/projects"
 	"cellgate/internal/store"
 	"cellgate/internal/store/storetest"
+	"cellgate/internal/timeline"
 	"cellgate/internal/webhooks"
 )
 
@@ -29,18 +30,23 @@ func TestLiveTimestampsHaveWholeSeconds(t *testing.T) {
 		rcv := newReceiver(t, status(http.StatusServiceUnavailable))
 		ep, _ := createEndpoint(t, e, map[string]any{"url": rcv.URL, "enabledEvents": []string{"subscription.activated"}})
 		s := w.subscribe(w.plan(nil), w.user(nil), "auto", nil)
-		// The activation is due after the carrier's delay; make it due now
-		// (with a fraction, as any wall-clock due time has) and let the
-		// worker of a live project run it.
+		// The live workers make the activation call, then the activation is
+		// due after the carrier's delay; make it due now (with a fraction,
+		// as any wall-clock due time has) and let them run it.
+		plat := platform.New(db, slog.New(slog.NewTextHandler(io.Discard, nil)), nil)
+		ctx, stop := context.WithCancel(context.Background())
+		done := make(chan struct{}, 2)
+		go func() { plat.Outbound.Work(ctx, 20*time.Millisecond); done <- struct{}{} }()
+		go func() { plat.Timeline.Work(ctx, 20*time.Millisecond); done <- struct{}{} }()
+		t.Cleanup(func() { stop(); <-done; <-done })
+		waitFor(t, "the activation call", func() bool {
+			ts, err := timeline.Pending(context.Background(), db, s.ID)
+			return err == nil && len(ts) == 1
+		})
 		due := time.Now().Add(-time.Second)
 		if _, err := db.Exec(context.Background(), `UPDATE timeline SET due_at = ? WHERE subject = ?`, store.Micros(due), s.ID); err != nil {
 			t.Fatal(err)
 		}
-		plat := platform.New(db, slog.New(slog.NewTextHandler(io.Discard, nil)), nil)
-		ctx, stop := context.WithCancel(context.Background())
-		done := make(chan struct{})
-		go func() { defer close(done); plat.Timeline.Work(ctx, 20*time.Millisecond) }()
-		t.Cleanup(func() { stop(); <-done })
 		waitFor(t, "the activation", func() bool { return w.sub(s.ID).Status == "active" })
 		waitFor(t, "the first failed attempt", func() bool {
 			ds := deliveries(t, e, ep)

@@ -23,6 +23,7 @@ import (
 
 	"cellgate/internal/api"
 	"cellgate/internal/catalog"
+	"cellgate/internal/network"
 	"cellgate/internal/optional"
 	"cellgate/internal/projects"
 	"cellgate/internal/store"
@@ -122,7 +123,7 @@ func StartAPI(ctx context.Context, dbURL string, log *slog.Logger, n int) (*Targ
 		if err := json.Unmarshal([]byte(benchPlan), &plan); err != nil {
 			return err
 		}
-		p, err := catalog.CreatePlan(ctx, tx, t.Project, plan, now)
+		p, err := catalog.CreatePlan(ctx, tx, t.Project, plan, network.Default().IDs(), now)
 		if err == nil {
 			t.PlanID = p.ID
 		}

@@ -4,12 +4,12 @@ import (
 	"fmt"
 	"net/url"
 	"regexp"
+	"slices"
 
 	"cellgate/internal/errs"
 	"cellgate/internal/geo"
 	"cellgate/internal/metadata"
 	"cellgate/internal/money"
-	"cellgate/internal/network"
 	"cellgate/internal/optional"
 	"cellgate/internal/validate"
 )
@@ -92,7 +92,7 @@ func (in PlanInput) required() error {
 }
 
 // applyTo writes the given fields into p, checking each one.
-func (in PlanInput) applyTo(p *Plan) error {
+func (in PlanInput) applyTo(p *Plan, providers []string) error {
 	for _, f := range []struct {
 		name string
 		null bool
@@ -126,8 +126,8 @@ func (in PlanInput) applyTo(p *Plan) error {
 		p.Image = in.Image.Ptr()
 	}
 	if in.Provider.Set {
-		if _, ok := network.Lookup(in.Provider.Value); !ok {
-			return errs.Invalid("providerInvalid", "provider %q is not a known provider; known providers: %v.", in.Provider.Value, network.ProviderIDs())
+		if !slices.Contains(providers, in.Provider.Value) {
+			return errs.Invalid("providerInvalid", "provider %q is not a known provider; known providers: %v.", in.Provider.Value, providers)
 		}
 		p.Provider = in.Provider.Value
 	}

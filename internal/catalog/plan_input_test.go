@@ -16,7 +16,7 @@ func TestSIMTypesCanonicalOrder(t *testing.T) {
 		{[]string{"pSIM"}, []string{"pSIM"}},
 	} {
 		var p Plan
-		if err := (PlanInput{SimTypes: optional.Of(c.in)}).applyTo(&p); err != nil {
+		if err := (PlanInput{SimTypes: optional.Of(c.in)}).applyTo(&p, nil); err != nil {
 			t.Fatal(err)
 		}
 		if !reflect.DeepEqual(p.SimTypes, c.want) {

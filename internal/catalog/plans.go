@@ -27,13 +27,13 @@ var statusMoves = map[string][]string{
 }
 
 // CreatePlan adds a plan; status defaults to available.
-func CreatePlan(ctx context.Context, tx *store.Tx, project string, in PlanInput, now time.Time) (*Plan, error) {
+func CreatePlan(ctx context.Context, tx *store.Tx, project string, in PlanInput, providers []string, now time.Time) (*Plan, error) {
 	if err := in.required(); err != nil {
 		return nil, err
 	}
 	p := &Plan{Object: "plan", ID: ids.New(ids.Plan), CreatedAt: now, Status: StatusAvailable}
 	p.Requirements, _ = RequirementsInput{}.build() // all none; cannot fail
-	if err := in.applyTo(p); err != nil {
+	if err := in.applyTo(p, providers); err != nil {
 		return nil, err
 	}
 	if in.Status.Set {
@@ -66,13 +66,13 @@ func planValues(p *Plan) []any {
 // UpdatePlan applies a PATCH. A plan with live subscriptions keeps its
 // price, validity and provider: those are what its subscribers signed up
 // for. Archive it and create a new plan instead.
-func UpdatePlan(ctx context.Context, tx *store.Tx, project, id string, in PlanInput, now time.Time) (*Plan, error) {
+func UpdatePlan(ctx context.Context, tx *store.Tx, project, id string, in PlanInput, providers []string, now time.Time) (*Plan, error) {
 	before, err := LockPlan(ctx, tx, project, id)
 	if err != nil {
 		return nil, err
 	}
 	after := *before
-	if err := in.applyTo(&after); err != nil {
+	if err := in.applyTo(&after, providers); err != nil {
 		return nil, err
 	}
 	if in.Status.Set && in.Status.Value != before.Status {

@@ -9,6 +9,7 @@ import (
 
 	"cellgate/internal/catalog"
 	"cellgate/internal/errs"
+	"cellgate/internal/network"
 	"cellgate/internal/projects"
 	"cellgate/internal/store"
 )
@@ -100,7 +101,7 @@ func seedCatalog(ctx context.Context, tx *store.Tx, now time.Time) error {
 		if err := json.Unmarshal([]byte(body), &in); err != nil {
 			return err
 		}
-		if _, err := catalog.CreatePlan(ctx, tx, ProjectID, in, now); err != nil {
+		if _, err := catalog.CreatePlan(ctx, tx, ProjectID, in, network.Default().IDs(), now); err != nil {
 			return err
 		}
 	}

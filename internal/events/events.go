@@ -11,12 +11,12 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"sync"
 	"time"
 
 	"cellgate/internal/clock"
 	"cellgate/internal/ids"
 	"cellgate/internal/memo"
+	"cellgate/internal/signal"
 	"cellgate/internal/store"
 )
 
@@ -145,28 +145,16 @@ func DeliveryID(eventID string) string {
 	return ids.Delivery + "_" + strings.TrimPrefix(eventID, ids.Event+"_")
 }
 
-// deliveryWake is closed and replaced whenever deliveries commit, so every
-// waiting delivery worker in the process looks for work at once.
-var deliveryWake = struct {
-	sync.Mutex
-	ch chan struct{}
-}{ch: make(chan struct{})}
+// deliveryWake wakes every waiting delivery worker in the process when
+// deliveries commit.
+var deliveryWake = signal.New()
 
 // DeliveriesWake returns a channel that is closed when new webhook
 // deliveries commit in this process.
-func DeliveriesWake() <-chan struct{} {
-	deliveryWake.Lock()
-	defer deliveryWake.Unlock()
-	return deliveryWake.ch
-}
+func DeliveriesWake() <-chan struct{} { return deliveryWake.Wait() }
 
 // WakeDeliveries tells the delivery workers of this process to look for work.
-func WakeDeliveries() {
-	deliveryWake.Lock()
-	close(deliveryWake.ch)
-	deliveryWake.ch = make(chan struct{})
-	deliveryWake.Unlock()
-}
+func WakeDeliveries() { deliveryWake.Notify() }
 
 // GetMany reads events by id, across projects, for delivery.
 func GetMany(ctx context.Context, q store.Querier, eventIDs []string, source string) (map[string]*Event, error) {

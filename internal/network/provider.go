@@ -1,127 +1,220 @@
+// Package network is the seam between cellgate and the carriers: the
+// Provider contract, the providers' configuration, the built-in simulator
+// and the HTTP adapter protocol (docs/carriers.md).
 package network
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/binary"
-	"fmt"
 	"time"
 )
 
-// Provider is what cellgate asks of a carrier. Calls happen inside the
-// transaction of the change that needs them and carry the project's clock,
-// so a simulated carrier behaves the same on every run.
+// Provider is what cellgate asks of a carrier. Calls are made by the
+// outbound worker after the deciding transaction committed; every write
+// carries an idempotency key, so a repeated call has its effect once and
+// gets the same answer.
 type Provider interface {
-	// ProvisionESIM creates an eSIM profile and returns its ICCID and the
-	// activation code a device installs it with.
-	ProvisionESIM(ctx context.Context, req ProvisionRequest) (ESIMProfile, error)
-	// Activate starts service on a SIM with a number; the carrier confirms
-	// at the returned time (minutes to hours later).
-	Activate(ctx context.Context, req LineRequest) (readyAt time.Time, err error)
-	// Deactivate stops service on a SIM.
+	// ProvisionESIM registers an eSIM profile whose ICCID and matching id
+	// cellgate allocated (AllocateESIM), like an SM-DP+ download order.
+	ProvisionESIM(ctx context.Context, req ProvisionRequest) error
+	// Activate starts service on a line. The carrier confirms at ReadyAt;
+	// a zero ReadyAt means the outcome comes later by callback.
+	Activate(ctx context.Context, req LineRequest) (Activation, error)
+	// Deactivate stops service on a line.
 	Deactivate(ctx context.Context, req LineRequest) error
 	// Restrict allows no data and only incoming calls and SMS.
 	Restrict(ctx context.Context, req LineRequest) error
 	// Restore lifts a restriction.
 	Restore(ctx context.Context, req LineRequest) error
+	// SwapSIM moves a number from one SIM to another.
+	SwapSIM(ctx context.Context, req SwapRequest) error
+	// ChangePlan sets the line's allowances.
+	ChangePlan(ctx context.Context, req PlanChangeRequest) error
+	// SubmitPorting asks the donor carrier to move a number in.
+	SubmitPorting(ctx context.Context, req PortingRequest) (PortingStatus, error)
+	// UpdatePorting corrects a porting's details; a declined porting is
+	// submitted again.
+	UpdatePorting(ctx context.Context, req PortingRequest) (PortingStatus, error)
+	// CancelPorting withdraws a pending porting.
+	CancelPorting(ctx context.Context, req PortingRef) (PortingStatus, error)
+	// PortingStatus reads where a porting stands at req.Now.
+	PortingStatus(ctx context.Context, req PortingRef) (PortingStatus, error)
+	// PortOutCredentials issues the account number and PIN another carrier
+	// needs to take the number away.
+	PortOutCredentials(ctx context.Context, req LineRequest) (PortOutCredentials, error)
+	// ESIMProfile reads the state of an eSIM profile.
+	ESIMProfile(ctx context.Context, req ProfileRequest) (ESIMProfileState, error)
+	// Usage returns usage records reported after a cursor, oldest report
+	// first.
+	Usage(ctx context.Context, req UsageRequest) (UsageBatch, error)
 }
 
-// ProvisionRequest asks for a new eSIM.
+// Meta is carried by every request. On the wire it travels in the
+// envelope, not in the operation's body.
+type Meta struct {
+	// Key is the idempotency key: the same key means the same effect once
+	// and the same answer. Writes need one; reads ignore it.
+	Key string `json:"-"`
+	// Project is the cellgate project the call is made for.
+	Project string `json:"-"`
+	// Now is the project's clock. Simulators act at this time, so test
+	// clocks replay exactly; real carriers ignore it.
+	Now time.Time `json:"-"`
+}
+
+// ProvisionRequest registers an eSIM profile.
 type ProvisionRequest struct {
-	Project string
-	SIMID   string // the SIM resource being created, unique
-	Now     time.Time
-}
-
-// ESIMProfile is what a carrier returns for a new eSIM.
-type ESIMProfile struct {
-	ICCID          string
-	ActivationCode string // LPA:1$<SM-DP+ host>$<matching id>
+	Meta
+	ICCID      string `json:"iccid"`
+	MatchingID string `json:"matchingId"`
+	SMDPHost   string `json:"smdpHost"`
 }
 
 // LineRequest names a line at the carrier.
 type LineRequest struct {
-	Project     string
-	ICCID       string
-	PhoneNumber string
-	Now         time.Time
+	Meta
+	ICCID       string `json:"iccid"`
+	PhoneNumber string `json:"phoneNumber"`
 }
 
-// Simulator is the built-in carrier: every profile of profiles.go, fully
-// deterministic for a given input, so test clocks replay exactly.
-type Simulator struct {
-	Profile Profile
-	// SMDPHost is the host in activation codes.
-	SMDPHost string
+// Activation is a carrier's answer to an activation.
+type Activation struct {
+	// ReadyAt is when service starts; zero: a callback will tell.
+	ReadyAt time.Time `json:"readyAt"`
 }
 
-// NewSimulator returns the simulated carrier for a provider id.
-func NewSimulator(id string) (*Simulator, error) {
-	p, ok := Lookup(id)
-	if !ok {
-		return nil, fmt.Errorf("network: unknown provider %q", id)
-	}
-	return &Simulator{Profile: p, SMDPHost: "smdp.cellgate.test"}, nil
+// SwapRequest moves PhoneNumber from OldICCID to NewICCID.
+type SwapRequest struct {
+	Meta
+	PhoneNumber string `json:"phoneNumber"`
+	OldICCID    string `json:"oldIccid"`
+	NewICCID    string `json:"newIccid"`
 }
 
-// ProvisionESIM derives the ICCID and activation code from the SIM id, so
-// they are stable and unique without shared state.
-func (s *Simulator) ProvisionESIM(_ context.Context, req ProvisionRequest) (ESIMProfile, error) {
-	sum := sha256.Sum256([]byte(s.Profile.ID + "/" + req.SIMID))
-	serial := binary.BigEndian.Uint64(sum[:8]) % 100_000_000_000
-	code := fmt.Sprintf("%X", sum[8:16])
-	return ESIMProfile{
-		// 89 (telecom) + 882 (global) + 2-digit issuer + 11-digit serial + check digit = 19 digits.
-		ICCID:          withLuhn(fmt.Sprintf("89882%02d%011d", s.issuer(), serial)),
-		ActivationCode: fmt.Sprintf("LPA:1$%s$%s-%s-%s", s.SMDPHost, code[:4], code[4:9], code[9:16]),
-	}, nil
+// Allowances of a plan at the carrier; nil means unlimited.
+type Allowances struct {
+	DataBytes    *int64 `json:"dataBytes"`
+	VoiceSeconds *int64 `json:"voiceSeconds"`
+	SMSMessages  *int64 `json:"smsMessages"`
 }
 
-// issuer turns the provider id into the issuer digits of its ICCIDs.
-func (s *Simulator) issuer() int {
-	sum := 0
-	for _, c := range s.Profile.ID {
-		sum = sum*31 + int(c)
-	}
-	return sum % 100
+// PlanChangeRequest sets a line's allowances.
+type PlanChangeRequest struct {
+	Meta
+	ICCID       string     `json:"iccid"`
+	PhoneNumber string     `json:"phoneNumber"`
+	Allowances  Allowances `json:"allowances"`
 }
 
-// Activate confirms after the profile's activation delay.
-func (s *Simulator) Activate(_ context.Context, req LineRequest) (time.Time, error) {
-	return req.Now.Add(s.Profile.ActivationDelay), nil
+// PortingRequest carries what a donor carrier checks before releasing a
+// number. Reference is cellgate's porting id; it names the porting in
+// every later call.
+type PortingRequest struct {
+	Meta
+	Reference     string `json:"reference"`
+	PhoneNumber   string `json:"phoneNumber"`
+	ICCID         string `json:"iccid"`
+	DonorProvider string `json:"donorProvider"`
+	AccountNumber string `json:"accountNumber"`
+	AccountPIN    string `json:"accountPin"`
+	FirstName     string `json:"firstName"`
+	LastName      string `json:"lastName"`
+	PostalCode    string `json:"postalCode"`
 }
 
-// Deactivate, Restrict and Restore take effect at once on the simulator.
-func (s *Simulator) Deactivate(context.Context, LineRequest) error { return nil }
-func (s *Simulator) Restrict(context.Context, LineRequest) error   { return nil }
-func (s *Simulator) Restore(context.Context, LineRequest) error    { return nil }
-
-// withLuhn appends the Luhn check digit that ICCIDs end with.
-func withLuhn(digits string) string {
-	sum := 0
-	double := true
-	for i := len(digits) - 1; i >= 0; i-- {
-		d := int(digits[i] - '0')
-		if double {
-			d *= 2
-			if d > 9 {
-				d -= 9
-			}
-		}
-		sum += d
-		double = !double
-	}
-	return digits + string(rune('0'+(10-sum%10)%10))
+// PortingRef names a porting.
+type PortingRef struct {
+	Meta
+	Reference string `json:"reference"`
 }
 
-// Registry finds the Provider of a provider id.
-type Registry interface {
-	Provider(id string) (Provider, error)
+// Porting statuses at the carrier.
+const (
+	PortingPending   = "pending"
+	PortingCompleted = "completed"
+	PortingDeclined  = "declined"
+	PortingCanceled  = "canceled"
+)
+
+// PortingStatus is where a porting stands.
+type PortingStatus struct {
+	Reference string `json:"reference"`
+	Status    string `json:"status"`
+	// DeclineCode is one of the reference's porting decline codes
+	// (DeclineCodes) when Status is declined.
+	DeclineCode    string `json:"declineCode,omitempty"`
+	DeclineMessage string `json:"declineMessage,omitempty"`
+	// CompletesAt is when a pending porting is expected to finish; zero
+	// when unknown or finished.
+	CompletesAt time.Time `json:"completesAt,omitzero"`
+	UpdatedAt   time.Time `json:"updatedAt"`
 }
 
-// Simulated serves every known provider id with the simulator: this is how
-// cellgate runs without carriers.
-type Simulated struct{}
+// PortOutCredentials let another carrier take a number away.
+type PortOutCredentials struct {
+	AccountNumber string    `json:"accountNumber"`
+	PIN           string    `json:"pin"`
+	ExpiresAt     time.Time `json:"expiresAt"`
+}
 
-// Provider returns the simulator of id.
-func (Simulated) Provider(id string) (Provider, error) { return NewSimulator(id) }
+// ProfileRequest names an eSIM profile.
+type ProfileRequest struct {
+	Meta
+	ICCID string `json:"iccid"`
+}
+
+// eSIM profile states, as the reference's eSimProfile object has them.
+const (
+	ProfileDeleted   = "deleted"
+	ProfileDisabled  = "disabled"
+	ProfileEnabled   = "enabled"
+	ProfileInstalled = "installed"
+	ProfileUnknown   = "unknown"
+)
+
+// ESIMProfileState is the state of an eSIM profile on its device.
+type ESIMProfileState struct {
+	ICCID     string    `json:"iccid"`
+	Status    string    `json:"status"`
+	UpdatedAt time.Time `json:"updatedAt"`
+}
+
+// UsageRequest asks for usage reported after Cursor ("" = from the start).
+type UsageRequest struct {
+	Meta
+	Cursor string `json:"cursor"`
+	Limit  int    `json:"limit"`
+}
+
+// MaxUsageLimit caps one usage batch; a Limit of 0 means this.
+const MaxUsageLimit = 1000
+
+// Roaming labels of a usage record.
+const (
+	RoamingNone          = "none"
+	RoamingDomestic      = "domestic"
+	RoamingInternational = "international"
+)
+
+// UsageRecord is the usage of one line over [Start, End).
+type UsageRecord struct {
+	ICCID        string    `json:"iccid"`
+	PhoneNumber  string    `json:"phoneNumber"`
+	Start        time.Time `json:"start"`
+	End          time.Time `json:"end"`
+	DataBytes    int64     `json:"dataBytes"`
+	VoiceSeconds int64     `json:"voiceSeconds"`
+	SMSMessages  int64     `json:"smsMessages"`
+	Country      string    `json:"country"`
+	Roaming      string    `json:"roaming"`
+	ReportedAt   time.Time `json:"reportedAt"`
+}
+
+// UsageBatch is one page of the usage feed. NextCursor continues after the
+// last record; it equals the request's cursor when nothing new was there.
+type UsageBatch struct {
+	Records    []UsageRecord `json:"records"`
+	NextCursor string        `json:"nextCursor"`
+}
+
+func (m Meta) meta() Meta      { return m }
+func (m *Meta) setMeta(v Meta) { *m = v }

@@ -8,6 +8,8 @@ import (
 
 	"cellgate/internal/billing"
 	"cellgate/internal/network"
+	"cellgate/internal/outbound"
+	"cellgate/internal/sims"
 	"cellgate/internal/store"
 	"cellgate/internal/subscriptions"
 	"cellgate/internal/timeline"
@@ -17,20 +19,24 @@ import (
 // Platform holds the wired services.
 type Platform struct {
 	DB            *store.DB
-	Carriers      network.Registry
+	Carriers      *network.Registry
 	Subscriptions *subscriptions.Service
 	// Invoices is the billing engine of billed projects.
 	Invoices *billing.Invoices
 	Timeline *timeline.Runner
+	// Outbound performs the calls to carriers after the transactions that
+	// decide them; a test project's clock advance drives it too.
+	Outbound *outbound.Runner
 	// Webhooks sends the event log to the projects' endpoints; set its
 	// Config before running it.
 	Webhooks *webhooks.Worker
 }
 
-// New wires the services on db. carriers nil means the built-in simulator.
-func New(db *store.DB, log *slog.Logger, carriers network.Registry) *Platform {
+// New wires the services on db. carriers nil means the default providers
+// (built-in simulators).
+func New(db *store.DB, log *slog.Logger, carriers *network.Registry) *Platform {
 	if carriers == nil {
-		carriers = network.Simulated{}
+		carriers = network.Default()
 	}
 	subs := &subscriptions.Service{Carriers: carriers}
 	invoices := &billing.Invoices{Lifecycle: subs}
@@ -41,12 +47,20 @@ func New(db *store.DB, log *slog.Logger, carriers network.Registry) *Platform {
 			handlers[kind] = h
 		}
 	}
+	kinds := outbound.Kinds{}
+	for _, ks := range []outbound.Kinds{subs.Operations(), sims.Operations(carriers)} {
+		for kind, k := range ks {
+			kinds[kind] = k
+		}
+	}
+	ops := outbound.NewRunner(db, kinds, log)
 	return &Platform{
 		DB:            db,
 		Carriers:      carriers,
 		Subscriptions: subs,
 		Invoices:      invoices,
-		Timeline:      &timeline.Runner{DB: db, Handlers: handlers, Log: log},
+		Outbound:      ops,
+		Timeline:      &timeline.Runner{DB: db, Handlers: handlers, Log: log, Operations: ops},
 		Webhooks:      &webhooks.Worker{DB: db, Log: log},
 	}
 }

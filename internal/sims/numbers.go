@@ -25,7 +25,7 @@ var numberFormats = map[string]struct {
 // AssignNumber gives the SIM a number from its provider's pool: a number a
 // retired SIM gave back, else a new one. A SIM that already has a number
 // keeps it.
-func AssignNumber(ctx context.Context, tx *store.Tx, r *Record, now time.Time) (string, error) {
+func AssignNumber(ctx context.Context, tx *store.Tx, carriers *network.Registry, r *Record, now time.Time) (string, error) {
 	if r.PhoneNumber != "" {
 		return r.PhoneNumber, nil
 	}
@@ -34,7 +34,7 @@ func AssignNumber(ctx context.Context, tx *store.Tx, r *Record, now time.Time) (
 		return "", err
 	}
 	if number == "" {
-		if number, err = mintNumber(ctx, tx, r, now); err != nil {
+		if number, err = mintNumber(ctx, tx, carriers, r, now); err != nil {
 			return "", err
 		}
 	}
@@ -60,8 +60,8 @@ func reuseNumber(ctx context.Context, tx *store.Tx, r *Record) (string, error) {
 	return number, nil
 }
 
-func mintNumber(ctx context.Context, tx *store.Tx, r *Record, now time.Time) (string, error) {
-	profile, ok := network.Lookup(r.Provider)
+func mintNumber(ctx context.Context, tx *store.Tx, carriers *network.Registry, r *Record, now time.Time) (string, error) {
+	profile, ok := carriers.Info(r.Provider)
 	if !ok {
 		return "", fmt.Errorf("sims: unknown provider %q", r.Provider)
 	}
@@ -78,8 +78,8 @@ func mintNumber(ctx context.Context, tx *store.Tx, r *Record, now time.Time) (st
 		return "", fmt.Errorf("sims: next number: %w", err)
 	}
 	// Numbers of several providers sharing a country code must not clash:
-	// the provider's position interleaves them.
-	seq := next*int64(len(network.ProviderIDs())) + int64(providerIndex(r.Provider))
+	// the provider's position in the configuration interleaves them.
+	seq := next*int64(len(carriers.IDs())) + int64(carriers.Index(r.Provider))
 	national := fmt.Sprintf("%s%0*d", format.prefix, format.digits, seq)
 	if len(national) > len(format.prefix)+format.digits {
 		return "", fmt.Errorf("sims: provider %s has run out of numbers", r.Provider)
@@ -90,15 +90,6 @@ func mintNumber(ctx context.Context, tx *store.Tx, r *Record, now time.Time) (st
 		return "", fmt.Errorf("sims: mint number: %w", err)
 	}
 	return number, nil
-}
-
-func providerIndex(id string) int {
-	for i, p := range network.ProviderIDs() {
-		if p == id {
-			return i
-		}
-	}
-	return 0
 }
 
 // releaseNumber returns a retired SIM's number to the pool.

@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"database/sql"
 	"encoding/binary"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/url"
@@ -14,6 +15,7 @@ import (
 	"cellgate/internal/ids"
 	"cellgate/internal/metadata"
 	"cellgate/internal/network"
+	"cellgate/internal/outbound"
 	"cellgate/internal/store"
 	"cellgate/internal/timeline"
 )
@@ -28,23 +30,62 @@ const (
 // testICCIDPrefix starts the ICCIDs of placeholder SIMs.
 const testICCIDPrefix = "8942424242"
 
-// ProvisionESIM asks the provider for a new eSIM and stores it, inactive.
-func ProvisionESIM(ctx context.Context, tx *store.Tx, carriers network.Registry, project, provider string, now time.Time) (*Record, error) {
-	carrier, err := carriers.Provider(provider)
+// ProvisionESIM allocates a new eSIM in the provider's ICCID range and
+// stores it, inactive; the carrier registers its profile after commit
+// (OpRegisterESIM).
+func ProvisionESIM(ctx context.Context, tx *store.Tx, carriers *network.Registry, project, provider string, now time.Time) (*Record, error) {
+	r := newRecord(project, provider, TypeESIM, now)
+	esim, err := register(ctx, tx, carriers, r, "", now)
 	if err != nil {
 		return nil, err
 	}
-	r := newRecord(project, provider, TypeESIM, now)
-	profile, err := carrier.ProvisionESIM(ctx, network.ProvisionRequest{Project: project, SIMID: r.ID, Now: now})
-	if err != nil {
-		return nil, fmt.Errorf("sims: provision eSIM at %s: %w", provider, err)
+	r.ICCID = esim.ICCID
+	return r, insert(ctx, tx, r, esim.ActivationCode)
+}
+
+// OpRegisterESIM is the outbound operation that registers an eSIM profile
+// at its carrier (SM-DP+), its subject the SIM.
+const OpRegisterESIM = "carrier.registerESIM"
+
+// register allocates the SIM's eSIM (with iccid instead of the allocated
+// one when given) and records the call that registers its profile at the
+// carrier. Calls about a SIM run in turn, so the registration reaches the
+// carrier before the line's activation.
+func register(ctx context.Context, tx *store.Tx, carriers *network.Registry, r *Record, iccid string, now time.Time) (network.ESIM, error) {
+	info, ok := carriers.Info(r.Provider)
+	if !ok {
+		return network.ESIM{}, fmt.Errorf("sims: unknown provider %q", r.Provider)
 	}
-	r.ICCID = profile.ICCID
-	return r, insert(ctx, tx, r, profile.ActivationCode)
+	esim := network.AllocateESIM(info, r.ID)
+	if iccid != "" {
+		esim.ICCID = iccid
+	}
+	_, err := outbound.Enqueue(ctx, tx, outbound.Request{Project: r.Project, Kind: OpRegisterESIM, Subject: r.ID, Target: r.Provider,
+		Payload: network.ProvisionRequest{ICCID: esim.ICCID, MatchingID: esim.MatchingID, SMDPHost: info.SMDPHost}, DueAt: now})
+	return esim, err
+}
+
+// Operations are the SIM inventory's outbound operation kinds.
+func Operations(carriers *network.Registry) outbound.Kinds {
+	return outbound.Kinds{OpRegisterESIM: {
+		Perform: func(ctx context.Context, op outbound.Operation, now time.Time) (any, error) {
+			var req network.ProvisionRequest
+			if err := op.Decode(&req); err != nil {
+				return nil, outbound.PermanentError(err)
+			}
+			carrier, err := carriers.Provider(op.Target)
+			if err != nil {
+				return nil, outbound.PermanentError(err)
+			}
+			req.Meta = network.Meta{Key: op.IdempotencyKey(), Project: op.Project, Now: now}
+			return nil, carrier.ProvisionESIM(ctx, req)
+		},
+		Apply: func(context.Context, *store.Tx, outbound.Operation, json.RawMessage, time.Time) error { return nil },
+	}}
 }
 
 // CreatePlaceholderSIM makes the test SIM a placeholder id stands for.
-func CreatePlaceholderSIM(ctx context.Context, tx *store.Tx, carriers network.Registry, project, provider, placeholder string, now time.Time) (*Record, error) {
+func CreatePlaceholderSIM(ctx context.Context, tx *store.Tx, carriers *network.Registry, project, provider, placeholder string, now time.Time) (*Record, error) {
 	typ := TypePSIM
 	if placeholder == PlaceholderESIM {
 		typ = TypeESIM
@@ -54,15 +95,11 @@ func CreatePlaceholderSIM(ctx context.Context, tx *store.Tx, carriers network.Re
 	r.ICCID = fmt.Sprintf("%s%09d", testICCIDPrefix, binary.BigEndian.Uint64(sum[:8])%1_000_000_000)
 	code := ""
 	if typ == TypeESIM {
-		carrier, err := carriers.Provider(provider)
+		esim, err := register(ctx, tx, carriers, r, r.ICCID, now)
 		if err != nil {
 			return nil, err
 		}
-		profile, err := carrier.ProvisionESIM(ctx, network.ProvisionRequest{Project: project, SIMID: r.ID, Now: now})
-		if err != nil {
-			return nil, err
-		}
-		code = profile.ActivationCode
+		code = esim.ActivationCode
 	}
 	return r, insert(ctx, tx, r, code)
 }

@@ -76,15 +76,15 @@ type CreateInput struct {
 
 // Create adds a pSIM to the inventory. eSIMs are provisioned by
 // subscriptions, not added by hand.
-func Create(ctx context.Context, tx *store.Tx, project string, in CreateInput, now time.Time) (*SIM, error) {
+func Create(ctx context.Context, tx *store.Tx, carriers *network.Registry, project string, in CreateInput, now time.Time) (*SIM, error) {
 	if err := validate.Required("iccid", in.ICCID); err != nil {
 		return nil, err
 	}
 	if !ValidICCID(in.ICCID) {
 		return nil, errICCIDUnavailable
 	}
-	if _, ok := network.Lookup(in.Provider); !ok {
-		return nil, errs.Invalid("providerInvalid", "provider %q is not a known provider; known providers: %s.", in.Provider, strings.Join(network.ProviderIDs(), ", "))
+	if _, ok := carriers.Info(in.Provider); !ok {
+		return nil, errs.Invalid("providerInvalid", "provider %q is not a known provider; known providers: %s.", in.Provider, strings.Join(carriers.IDs(), ", "))
 	}
 	if in.Type.Set {
 		if err := validate.NotNull("type", in.Type.Null); err != nil {

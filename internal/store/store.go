@@ -67,7 +67,14 @@ type DB struct {
 
 	rebound sync.Map // query text with ? → text for this dialect
 	stmts   sync.Map // stmtKey → *sql.Stmt (SQLite only)
+
+	// open counts the transactions running now (tests check that no
+	// outside system is called while one is).
+	open atomic.Int64
 }
+
+// OpenTransactions returns how many write transactions are running.
+func (db *DB) OpenTransactions() int64 { return db.open.Load() }
 
 type stmtKey struct {
 	pool  *sql.DB

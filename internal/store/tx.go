@@ -24,6 +24,8 @@ type Tx struct {
 // SQLite the transaction runs on the dedicated writer connection and starts
 // with BEGIN IMMEDIATE, so it never has to upgrade a read lock.
 func (db *DB) InTx(ctx context.Context, fn func(tx *Tx) error) error {
+	db.open.Add(1)
+	defer db.open.Add(-1)
 	tx := &Tx{db: db}
 	var err error
 	if db.w != nil {

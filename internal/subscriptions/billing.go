@@ -7,7 +7,6 @@ import (
 	"cellgate/internal/catalog"
 	"cellgate/internal/errs"
 	"cellgate/internal/events"
-	"cellgate/internal/network"
 	"cellgate/internal/optional"
 	"cellgate/internal/projects"
 	"cellgate/internal/sims"
@@ -149,7 +148,7 @@ func (s *Service) Restrict(ctx context.Context, tx *store.Tx, project, id string
 	if err != nil || r.Status != StatusActive {
 		return err
 	}
-	if err := s.tellCarrier(ctx, tx, r, at, network.Provider.Restrict); err != nil {
+	if err := s.tellLine(ctx, tx, r, OpRestrict, at); err != nil {
 		return err
 	}
 	r.Status = StatusRestricted
@@ -191,7 +190,7 @@ func (s *Service) Restore(ctx context.Context, tx *store.Tx, project, id string,
 	if err != nil || r.Status != StatusRestricted {
 		return err
 	}
-	if err := s.tellCarrier(ctx, tx, r, at, network.Provider.Restore); err != nil {
+	if err := s.tellLine(ctx, tx, r, OpRestore, at); err != nil {
 		return err
 	}
 	r.Status = StatusActive
@@ -201,16 +200,11 @@ func (s *Service) Restore(ctx context.Context, tx *store.Tx, project, id string,
 	return err
 }
 
-// tellCarrier passes a change of the line to the SIM's provider.
-func (s *Service) tellCarrier(ctx context.Context, tx *store.Tx, r *record, at time.Time,
-	change func(network.Provider, context.Context, network.LineRequest) error) error {
+// tellLine records a call about r's line to its SIM's provider.
+func (s *Service) tellLine(ctx context.Context, tx *store.Tx, r *record, kind string, at time.Time) error {
 	sim, err := sims.GetRecord(ctx, tx, r.Project, r.SIMID)
 	if err != nil {
 		return err
 	}
-	carrier, err := s.Carriers.Provider(sim.Provider)
-	if err != nil {
-		return err
-	}
-	return change(carrier, ctx, network.LineRequest{Project: r.Project, ICCID: sim.ICCID, PhoneNumber: r.PhoneNumber, Now: at})
+	return tellCarrier(ctx, tx, r, sim, kind, at)
 }

@@ -14,14 +14,13 @@ import (
 	"cellgate/internal/projects"
 	"cellgate/internal/sims"
 	"cellgate/internal/store"
-	"cellgate/internal/timeline"
 	"cellgate/internal/users"
 	"cellgate/internal/validate"
 )
 
 // Service runs the lifecycle; it needs the carriers behind the SIMs.
 type Service struct {
-	Carriers network.Registry
+	Carriers *network.Registry
 	// Billing issues the invoices of billed projects (docs/billing.md);
 	// nil leaves every project unbilled.
 	Billing Billing
@@ -92,7 +91,7 @@ func (s *Service) Create(ctx context.Context, tx *store.Tx, project string, in C
 	if err := sims.Claim(ctx, tx, sim, user.ID); err != nil {
 		return nil, err
 	}
-	number, err := sims.AssignNumber(ctx, tx, sim, now)
+	number, err := sims.AssignNumber(ctx, tx, s.Carriers, sim, now)
 	if err != nil {
 		return nil, err
 	}
@@ -189,18 +188,10 @@ func (s *Service) activatePaid(ctx context.Context, tx *store.Tx, r *record, sim
 	})
 }
 
-// requestActivation asks the provider to start the line and schedules the
-// activation for when it confirms.
+// requestActivation records the request to start the line; the
+// activation is scheduled once the carrier says when it confirms.
 func (s *Service) requestActivation(ctx context.Context, tx *store.Tx, r *record, sim *sims.Record, now time.Time) error {
-	carrier, err := s.Carriers.Provider(sim.Provider)
-	if err != nil {
-		return err
-	}
-	readyAt, err := carrier.Activate(ctx, network.LineRequest{Project: r.Project, ICCID: sim.ICCID, PhoneNumber: r.PhoneNumber, Now: now})
-	if err != nil {
-		return err
-	}
-	return timeline.Schedule(ctx, tx, r.Project, KindActivate, r.ID, readyAt)
+	return tellCarrier(ctx, tx, r, sim, OpActivate, now)
 }
 
 // referenced turns a missing referenced resource into an invalid request:

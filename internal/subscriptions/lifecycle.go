@@ -7,8 +7,8 @@ import (
 	"cellgate/internal/errs"
 	"cellgate/internal/events"
 	"cellgate/internal/metadata"
-	"cellgate/internal/network"
 	"cellgate/internal/optional"
+	"cellgate/internal/outbound"
 	"cellgate/internal/sims"
 	"cellgate/internal/store"
 	"cellgate/internal/timeline"
@@ -160,11 +160,10 @@ func (s *Service) end(ctx context.Context, tx *store.Tx, r *record, c *Cancellat
 		if err != nil {
 			return nil, err
 		}
-		carrier, err := s.Carriers.Provider(sim.Provider)
-		if err != nil {
+		if err := outbound.Cancel(ctx, tx, OpActivate, sim.ID, now); err != nil {
 			return nil, err
 		}
-		if err := carrier.Deactivate(ctx, network.LineRequest{Project: r.Project, ICCID: sim.ICCID, PhoneNumber: r.PhoneNumber, Now: now}); err != nil {
+		if err := tellCarrier(ctx, tx, r, sim, OpDeactivate, now); err != nil {
 			return nil, err
 		}
 		if err := sims.Deactivate(ctx, tx, sim, now); err != nil {

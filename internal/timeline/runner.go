@@ -29,6 +29,17 @@ type Runner struct {
 	Log      *slog.Logger
 	// failures counts failed runs once Register has published it.
 	failures *prometheus.CounterVec
+	// Operations, when set, are the calls to outside systems that a test
+	// project's clock advance performs in due order among its timers.
+	Operations Operations
+}
+
+// Operations is what a clock advance needs of the outbound runner.
+type Operations interface {
+	// NextDue is the due time of the project's next call due by upTo.
+	NextDue(ctx context.Context, project string, upTo time.Time) (time.Time, bool, error)
+	// RunDue performs the project's calls due by now, the project's clock.
+	RunDue(ctx context.Context, project string, now time.Time) (int, error)
 }
 
 // Advance moves a test project's clock to target, running every timer due
@@ -38,6 +49,10 @@ type Runner struct {
 // clock to move. A timer that fails does not stop the advance (see
 // AdvanceReport); Advance reports it as a *FailedError, after the clock
 // has moved.
+//
+// Calls to outside systems due in the window run in the same order: the
+// clock stops at each call's due time, the call is made with no
+// transaction open, and its outcome is applied before time moves on.
 func (r *Runner) Advance(ctx context.Context, project string, target time.Time) (int, error) {
 	rep, err := r.AdvanceReport(ctx, project, target)
 	if err == nil && len(rep.Failures) > 0 {
@@ -62,7 +77,11 @@ func (r *Runner) AdvanceReport(ctx context.Context, project string, target time.
 	var rep Report
 	seen := map[string]int{}
 	for {
-		n, done, failed, err := r.advanceBatch(ctx, project, target)
+		stop, call, err := r.nextCall(ctx, project, target)
+		if err != nil {
+			return rep, err
+		}
+		n, done, failed, err := r.advanceBatch(ctx, project, stop)
 		rep.Ran += n
 		if err != nil {
 			return rep, err
@@ -83,10 +102,29 @@ func (r *Runner) AdvanceReport(ctx context.Context, project string, target time.
 			}
 			continue
 		}
-		if done {
+		if !done {
+			continue
+		}
+		if !call {
 			return rep, r.stillFailing(ctx, &rep)
 		}
+		if _, err := r.Operations.RunDue(ctx, project, stop); err != nil {
+			return rep, err
+		}
 	}
+}
+
+// nextCall returns where the clock stops next: the due time of the next
+// call to an outside system within target, or target itself.
+func (r *Runner) nextCall(ctx context.Context, project string, target time.Time) (time.Time, bool, error) {
+	if r.Operations == nil {
+		return target, false, nil
+	}
+	due, ok, err := r.Operations.NextDue(ctx, project, target)
+	if err != nil || !ok {
+		return target, false, err
+	}
+	return due, true, nil
 }
 
 // stillFailing keeps in the report the timers that are failing when the

@@ -57,9 +57,7 @@ func Schedule(ctx context.Context, tx *store.Tx, project, kind, subject string, 
 	if err != nil {
 		return fmt.Errorf("timeline: schedule %s for %s: %w", kind, subject, err)
 	}
-	if b, ok := ctx.Value(batchKey{}).(*batch); ok && (b.earliest.IsZero() || due.Before(b.earliest)) {
-		b.earliest = due
-	}
+	NoteDue(ctx, due)
 	return nil
 }
 
@@ -151,4 +149,14 @@ func (h Handlers) run(ctx context.Context, tx *store.Tx, t Timer, now time.Time)
 		return fmt.Errorf("timeline: %s for %s: %w", t.Kind, t.Subject, err)
 	}
 	return nil
+}
+
+// NoteDue tells the batch of timers running in ctx, if any, that work is
+// now due at due: a timer or an outbound operation the batch's own work
+// scheduled. If it comes before the batch's next timer, the batch ends
+// early so that everything runs in due order.
+func NoteDue(ctx context.Context, due time.Time) {
+	if b, ok := ctx.Value(batchKey{}).(*batch); ok && (b.earliest.IsZero() || due.Before(b.earliest)) {
+		b.earliest = due
+	}
 }

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"cellgate/internal/catalog"
+	"cellgate/internal/network"
 	"cellgate/internal/optional"
 	"cellgate/internal/platform"
 	"cellgate/internal/projects"
@@ -51,7 +52,7 @@ func Seed(ctx context.Context, plat *platform.Platform, p Population) (time.Time
 			return err
 		}
 		var err error
-		plan, err = catalog.CreatePlan(ctx, tx, p.Project, in, p.Start)
+		plan, err = catalog.CreatePlan(ctx, tx, p.Project, in, network.Default().IDs(), p.Start)
 		return err
 	})
 	if err != nil {
