@@ -25,6 +25,9 @@ func (s *Server) carrierCallback(w http.ResponseWriter, r *http.Request) {
 		if !ok || info.Kind != network.KindHTTP {
 			return errs.NotFound("provider", id).WithHint("Callbacks come from providers of kind http, which have a shared secret.")
 		}
+		if _, err := parseQuery(r); err != nil {
+			return err
+		}
 		cb, err := network.ParseCallback(info.Secret, r)
 		if err != nil {
 			if e, ok := network.AsError(err); ok && e.Code == network.CodeInvalidRequest {

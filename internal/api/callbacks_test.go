@@ -74,6 +74,9 @@ func TestCarrierCallbacksCompleteOrFailActivations(t *testing.T) {
 		if err := send(webhooks.NewSecret(), done); err == nil || !strings.Contains(err.Error(), "401") {
 			t.Fatalf("a callback signed with another secret: %v", err)
 		}
+		if err := network.SendCallback(context.Background(), http.DefaultClient, url+"?x=1", secret, done); err == nil || !strings.Contains(err.Error(), "422") {
+			t.Fatalf("a callback with an unknown query parameter: %v", err)
+		}
 		w.advance(time.Minute)
 		if st := w.sub(s.ID).Status; st != "pending" {
 			t.Fatalf("after a forged callback the line is %s", st)

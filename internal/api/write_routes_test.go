@@ -53,7 +53,7 @@ func seedWriteWorld(w *world) *writeWorld {
 	note := w.credit(map[string]any{"invoice": inv.ID, "lineItems": []any{map[string]any{"invoiceLineItem": inv.LineItems[0].ID, "amount": 1}}})
 	return &writeWorld{world: w, params: map[string]string{
 		"project": w.Project, "user": user, "address": addr, "plan": plan, "subscription": s.ID,
-		"invoice": inv.ID, "creditNote": note.ID, "sim": w.Post(w.P("/sims"), map[string]any{"iccid": "89012600000000000033", "provider": "test"}).Expect(http.StatusCreated).ID(), "event": lastEvent(w),
+		"invoice": inv.ID, "creditNote": note.ID, "provider": "test", "sim": w.Post(w.P("/sims"), map[string]any{"iccid": "89012600000000000033", "provider": "test"}).Expect(http.StatusCreated).ID(), "event": lastEvent(w),
 	}}
 }
 
@@ -131,6 +131,8 @@ func validWriteBodies(ww *writeWorld, receiver string) map[string]any {
 		"POST /projects/{project}/webhookEndpoints/{endpoint}/rotateSecret":                nil,
 		"POST /projects/{project}/webhookEndpoints/{endpoint}/deliveries/{delivery}/retry": nil,
 		"POST /projects/{project}/webhookEndpoints/{endpoint}/recover":                     map[string]any{"since": "2020-01-01T00:00:00Z"},
+		"POST /testing/providers/{provider}/faults":                                        map[string]any{"operation": "lines.activate", "count": 1, "code": "activationRejected"},
+		"DELETE /testing/providers/{provider}/faults":                                      nil,
 	}
 }
 
@@ -145,6 +147,9 @@ func TestWriteRoutesCheckEverythingBeforeChanging(t *testing.T) {
 		bodies := validWriteBodies(ww, "http://127.0.0.1:1/hook")
 		before := takeSnapshot(t, db)
 		for _, route := range writeRoutes(db) {
+			if route == "POST /carriers/{provider}/callbacks" {
+				continue // signed by a carrier, not called with a key: TestCarrierCallbacksCompleteOrFailActivations
+			}
 			body, ok := bodies[route]
 			if !ok {
 				t.Errorf("%s: no valid body in validWriteBodies", route)
