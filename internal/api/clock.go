@@ -70,6 +70,10 @@ func (s *Server) advanceClock(w http.ResponseWriter, r *http.Request) {
 				return err
 			}
 		}
+		// Every check comes before the clock moves: the query first.
+		if err := rq.noQuery(); err != nil {
+			return err
+		}
 		var in advanceInput
 		if err := rq.decode(&in); err != nil {
 			return err

@@ -21,8 +21,11 @@ import (
 	"cellgate/internal/store/storetest"
 )
 
-// snapshotTables are the tables the foundation writes.
-var snapshotTables = []string{"projects", "api_keys", "idempotency_keys", "users", "user_addresses", "plans", "events"}
+// snapshotTables are every table of the schema, so "nothing changed"
+// covers the lifecycle, billing and webhook tables too.
+var snapshotTables = []string{"projects", "api_keys", "idempotency_keys", "users", "user_addresses", "plans", "events",
+	"subscriptions", "sims", "phone_numbers", "number_sequences", "timeline", "webhook_endpoints", "webhook_deliveries",
+	"webhook_attempts", "quotes", "invoices", "credit_notes", "user_balances", "balance_entries"}
 
 // snapshot maps a table to its row count and a checksum of its contents.
 type snapshot map[string]string

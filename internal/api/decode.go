@@ -67,6 +67,9 @@ func decodeJSON(body []byte, v any, required bool) error {
 		// null decodes into a struct without complaint.
 		return errs.Invalid("requestBodyInvalid", "The request body must be a JSON object, not null.")
 	}
+	if err := checkBodyText(body, doc); err != nil {
+		return err
+	}
 	if err := checkFields(doc, reflect.TypeOf(v), ""); err != nil {
 		return err
 	}
@@ -257,6 +260,9 @@ func parseQuery(r *http.Request, allowed ...string) (query, error) {
 		return query{}, errs.Malformed("queryInvalid", "The query string cannot be parsed.")
 	}
 	for name, vs := range values {
+		if !validText(name) || slices.ContainsFunc(vs, func(v string) bool { return !validText(v) }) {
+			return query{}, errs.Malformed("queryInvalid", "The query string contains a NUL character or bytes that are not UTF-8.")
+		}
 		known := false
 		for _, a := range allowed {
 			if name == a {

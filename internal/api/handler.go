@@ -27,10 +27,14 @@ type request struct {
 	// is reported when the body is decoded, after the handler has checked
 	// the path, so the documented order headers → path → body holds.
 	bodyErr error
+	// decoded is set once the handler has read the body; a write whose
+	// handler never does still gets it checked as an empty object.
+	decoded bool
 }
 
 // decode reads the JSON body strictly into v; the body is required.
 func (rq *request) decode(v any) error {
+	rq.decoded = true
 	if rq.bodyErr != nil {
 		return rq.bodyErr
 	}
@@ -39,6 +43,7 @@ func (rq *request) decode(v any) error {
 
 // decodeOptional reads the JSON body into v; an empty body is {}.
 func (rq *request) decodeOptional(v any) error {
+	rq.decoded = true
 	if rq.bodyErr != nil {
 		return rq.bodyErr
 	}
@@ -114,8 +119,9 @@ func (s *Server) runWrite(w http.ResponseWriter, rq *request, status int, h writ
 			return err
 		}
 		res, err := h(rq, tx, now)
-		if err == nil {
-			err = rq.bodyErr // a body nobody read is still checked
+		if err == nil && !rq.decoded {
+			// A body nobody read is still checked: it must be empty or {}.
+			err = rq.decodeOptional(&struct{}{})
 		}
 		if err != nil {
 			return err
@@ -153,6 +159,11 @@ func (s *Server) runWrite(w http.ResponseWriter, rq *request, status int, h writ
 // then the project in the path; then it reads the body, keeping any
 // problem with it for when the handler decodes it.
 func (s *Server) authenticate(r *http.Request) (*request, error) {
+	if len(r.Header.Values("Authorization")) > 1 {
+		// A proxy may read the last one where cellgate would read the
+		// first: refuse rather than guess who is calling.
+		return nil, errs.Malformed("authorizationRepeated", "Send exactly one Authorization header.")
+	}
 	auth := r.Header.Get("Authorization")
 	if auth == "" {
 		return nil, errs.Unauthenticated("Missing Authorization header; send Authorization: Bearer <API key>.")

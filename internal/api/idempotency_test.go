@@ -225,7 +225,7 @@ func TestIdempotencyConcurrent(t *testing.T) {
 	})
 }
 
-func mustJSON(t *testing.T, v any) string {
+func mustJSON(t testing.TB, v any) string {
 	t.Helper()
 	b, err := json.Marshal(v)
 	if err != nil {

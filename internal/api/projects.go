@@ -9,7 +9,11 @@ import (
 
 // listProjects lists the projects the key can see: its own.
 func (s *Server) listProjects(rq *request) (any, error) {
-	if _, err := parseQuery(rq.Request, paginationParams...); err != nil {
+	q, err := parseQuery(rq.Request, paginationParams...)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := q.page(); err != nil {
 		return nil, err
 	}
 	p, err := projects.Get(rq.ctx, s.db, rq.project)

@@ -44,17 +44,20 @@ type providerFault struct {
 // are test helpers; a live project never gets them) and finds the
 // provider's fault switch.
 func (s *Server) faultTarget(rq *request) (string, network.FaultInjector, error) {
+	id := rq.PathValue("provider")
+	carrier, err := s.platform.Carriers.Provider(id)
+	if err != nil {
+		return "", nil, errs.NotFound("provider", id)
+	}
+	if err := rq.noQuery(); err != nil {
+		return "", nil, err
+	}
 	p, err := projects.Get(rq.ctx, s.db, rq.project)
 	if err != nil {
 		return "", nil, err
 	}
 	if !p.IsTest() {
 		return "", nil, errs.PermissionDenied("liveProjectProviderFaults", "Project %q is a live project: only test projects inject provider faults.", p.ID)
-	}
-	id := rq.PathValue("provider")
-	carrier, err := s.platform.Carriers.Provider(id)
-	if err != nil {
-		return "", nil, errs.NotFound("provider", id)
 	}
 	fi, ok := carrier.(network.FaultInjector)
 	if !ok {

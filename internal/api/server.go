@@ -144,6 +144,7 @@ func (s *Server) routes() {
 	s.read("GET /testing/projects/{project}/clock", s.getClock)
 	s.handle("POST /testing/projects/{project}/clock/advance", s.advanceClock)
 	s.providerRoutes()
+	s.handle("POST /carriers/{provider}/callbacks", s.carrierCallback)
 
 	s.write("POST /projects/{project}/quotes", http.StatusCreated, s.createQuote)
 	s.read("GET /projects/{project}/invoices", s.listInvoices)
@@ -170,7 +171,7 @@ func (s *Server) Routes() []string { return append([]string(nil), s.patterns...)
 // Handler is the API with its middleware: request id, recovery, logging
 // and metrics around the route table.
 func (s *Server) Handler() http.Handler {
-	return s.observe(s.mux)
+	return s.observe(s.textPaths(s.mux))
 }
 
 func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {

@@ -108,6 +108,9 @@ func (s *Server) rotateWebhookSecret(rq *request, tx *store.Tx, now time.Time) (
 	if err := rq.noQuery(); err != nil {
 		return nil, err
 	}
+	if err := rq.decodeOptional(&struct{}{}); err != nil {
+		return nil, err
+	}
 	return webhooks.RotateSecret(rq.ctx, tx, rq.project, id, now)
 }
 
@@ -159,7 +162,14 @@ func (s *Server) retryWebhookDelivery(rq *request, tx *store.Tx, _ time.Time) (a
 	if err != nil {
 		return nil, err
 	}
+	// Path ids (404), then query and body (422), then the rules (409).
+	if _, err := webhooks.GetDelivery(rq.ctx, tx, rq.project, id, d); err != nil {
+		return nil, err
+	}
 	if err := rq.noQuery(); err != nil {
+		return nil, err
+	}
+	if err := rq.decodeOptional(&struct{}{}); err != nil {
 		return nil, err
 	}
 	return webhooks.Retry(rq.ctx, tx, rq.project, id, d)

@@ -108,7 +108,7 @@ func status(code int) func(int, http.ResponseWriter) {
 }
 
 // createEndpoint registers url and returns the endpoint's id and secret.
-func createEndpoint(t *testing.T, e *apitest.Env, body map[string]any) (string, string) {
+func createEndpoint(t testing.TB, e *apitest.Env, body map[string]any) (string, string) {
 	t.Helper()
 	m := e.Post(e.P("/webhookEndpoints"), body).Expect(http.StatusCreated).JSON()
 	return m["id"].(string), m["secret"].(string)

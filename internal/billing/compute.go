@@ -9,6 +9,7 @@ import (
 	"sync"
 
 	"cellgate/internal/billing/tax"
+	"cellgate/internal/money"
 )
 
 // FeeRecovery is the type of the recovery fee.
@@ -55,11 +56,18 @@ func Compute(ctx context.Context, calc tax.Calculator, in Input) (Amounts, error
 	lines, reason := taxLines(ctx, calc, in)
 	var a Amounts
 	a.Lines = lines
+	var sub, disc, tx money.Acc
 	for _, l := range lines {
-		a.Subtotal += l.Amount
-		a.Discount += l.Discount
-		a.Tax += l.Tax
+		sub.Add(l.Amount)
+		disc.Add(l.Discount)
+		tx.Add(l.Tax)
 	}
+	for _, err := range []error{sub.Err, disc.Err, tx.Err} {
+		if err != nil {
+			return Amounts{}, err
+		}
+	}
+	a.Subtotal, a.Discount, a.Tax = sub.Total, disc.Total, tx.Total
 	a.Fees = []Fee{}
 	if base := a.Subtotal - a.Discount; base > 0 && in.RecoveryBPS > 0 {
 		fee, err := tax.RoundDiv(base, in.RecoveryBPS, 10_000)
@@ -68,10 +76,16 @@ func Compute(ctx context.Context, calc tax.Calculator, in Input) (Amounts, error
 		}
 		if fee > 0 {
 			a.Fees = append(a.Fees, Fee{Amount: fee, Name: "Recovery Fee", Type: FeeRecovery})
-			a.FeesTotal += fee
+			a.FeesTotal = fee
 		}
 	}
-	a.Total = a.Subtotal - a.Discount + a.Tax + a.FeesTotal
+	base, err := money.Sub(a.Subtotal, a.Discount)
+	if err != nil {
+		return Amounts{}, err
+	}
+	if a.Total, err = money.Sum(base, a.Tax, a.FeesTotal); err != nil {
+		return Amounts{}, err
+	}
 	if a.Tax == 0 {
 		a.ExemptionReason = exemption(reason, in.Lines)
 	}
@@ -101,20 +115,20 @@ func consistent(in Input, res tax.Result) bool {
 	}
 	for i, l := range res.Lines {
 		want := in.Lines[i]
-		var sum int64
+		var sum money.Acc
 		for _, x := range l.Taxes {
 			if x.Amount < 0 {
 				return false
 			}
-			sum += x.Amount
+			sum.Add(x.Amount)
 		}
-		if l.Key != want.Key || l.Discount != want.Discount || l.Tax != sum || l.Amount < 0 || l.Tax < 0 {
+		if sum.Err != nil || l.Key != want.Key || l.Discount != want.Discount || l.Tax != sum.Total || l.Amount < 0 || l.Tax < 0 {
 			return false
 		}
 		if in.Behavior == tax.Exclusive && l.Amount != want.Price {
 			return false
 		}
-		if in.Behavior == tax.Inclusive && l.Amount+l.Tax != want.Price {
+		if gross, err := money.Add(l.Amount, l.Tax); in.Behavior == tax.Inclusive && (err != nil || gross != want.Price) {
 			return false
 		}
 	}

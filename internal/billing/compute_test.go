@@ -3,9 +3,11 @@ package billing
 import (
 	"context"
 	"errors"
+	"math"
 	"testing"
 
 	"cellgate/internal/billing/tax"
+	"cellgate/internal/money"
 )
 
 // badCalculator returns a fixed answer, to exercise the engine's check of
@@ -83,5 +85,34 @@ func TestPercentage(t *testing.T) {
 	}
 	if Percentage(nil) != nil {
 		t.Error("a flat tax has no percentage")
+	}
+}
+
+// TestComputeTotalsAreChecked: amounts whose totals int64 cannot hold are
+// money.ErrOverflow (a 422), on every sum: lines, taxes, fees and total.
+func TestComputeTotalsAreChecked(t *testing.T) {
+	ca := &tax.Jurisdiction{Country: "US", State: "CA"}
+	const max = math.MaxInt64
+	for _, tc := range []struct {
+		name     string
+		j        *tax.Jurisdiction
+		behavior string
+		lines    []tax.Line
+		bps      int64
+	}{
+		{"two lines past the limit", nil, tax.Exclusive, []tax.Line{{Key: "a", Price: max/2 + 1}, {Key: "b", Price: max/2 + 1}}, 0},
+		{"taxes on top of the largest price", ca, tax.Exclusive, []tax.Line{{Key: "a", Price: max - 10}}, 0},
+		{"a fee on top of the largest price", nil, tax.Exclusive, []tax.Line{{Key: "a", Price: max - 10}}, 300},
+		{"inclusive taxes of the largest price", ca, tax.Inclusive, []tax.Line{{Key: "a", Price: max}, {Key: "b", Price: max}}, 0},
+	} {
+		_, err := Compute(context.Background(), DefaultCalculator(), Input{Jurisdiction: tc.j, Currency: "USD", Behavior: tc.behavior, Lines: tc.lines, RecoveryBPS: tc.bps})
+		if !errors.Is(err, money.ErrOverflow) {
+			t.Errorf("%s: err = %v, want money.ErrOverflow", tc.name, err)
+		}
+	}
+	a, err := Compute(context.Background(), DefaultCalculator(), Input{Jurisdiction: ca, Currency: "USD", Behavior: tax.Exclusive,
+		Lines: []tax.Line{{Key: "a", Price: money.MaxAmount}}, RecoveryBPS: 10_000})
+	if err != nil || a.Total <= 2*money.MaxAmount {
+		t.Errorf("the largest accepted price: %+v, %v", a, err)
 	}
 }

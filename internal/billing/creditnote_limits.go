@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"cellgate/internal/errs"
+	"cellgate/internal/money"
 	"cellgate/internal/store"
 )
 
@@ -158,10 +159,7 @@ func creditAmount(field string, v *int64) (int64, error) {
 	if v == nil {
 		return 0, errs.Invalid("fieldRequired", "%s is required.", field)
 	}
-	if *v < 0 {
-		return 0, errs.Invalid("amountInvalid", "%s must be an integer of 0 or more; got %d.", field, *v)
-	}
-	return *v, nil
+	return *v, money.CheckAmount(field, *v)
 }
 
 func hasTax(l *InvoiceLineItem, id string) bool {

@@ -124,7 +124,10 @@ func CreateCreditNote(ctx context.Context, tx *store.Tx, project string, in Cred
 	} else if err := partialCredit(note, inv, in); err != nil {
 		return nil, err
 	}
-	total := note.totals(inv.Total.Currency)
+	total, err := note.totals(inv.Total.Currency)
+	if err != nil {
+		return nil, err
+	}
 	if total == 0 {
 		return nil, errs.Invalid("creditNoteEmpty", "The credit note credits nothing: name at least one amount above 0.")
 	}
@@ -159,8 +162,8 @@ func creditToBalance(ctx context.Context, tx *store.Tx, project string, inv *Inv
 	}
 	note := newCreditNote(inv, CreditToUserBalance, now)
 	fullCredit(note, inv, left)
-	if note.totals(inv.Total.Currency) == 0 {
-		return nil, nil
+	if total, err := note.totals(inv.Total.Currency); err != nil || total == 0 {
+		return nil, err
 	}
 	return note, recordCreditNote(ctx, tx, project, note, origin, now)
 }
@@ -170,24 +173,36 @@ func newCreditNote(inv *Invoice, creditTo string, now time.Time) *CreditNote {
 		Fees: []Fee{}, Invoice: inv.ID, LineItems: []CreditLine{}, Status: CreditIssued, user: inv.User}
 }
 
-// totals sets line taxes and the note's amounts; it returns the total.
-func (n *CreditNote) totals(currency string) int64 {
-	var sub, tax, fees int64
+// totals sets line taxes and the note's amounts; it returns the total,
+// or money.ErrOverflow.
+func (n *CreditNote) totals(currency string) (int64, error) {
+	var sub, tax, fees money.Acc
 	for i := range n.LineItems {
 		l := &n.LineItems[i]
-		l.Tax = 0
+		var lt money.Acc
 		for _, x := range l.Taxes {
-			l.Tax += x.Amount
+			lt.Add(x.Amount)
 		}
-		sub, tax = sub+l.Amount, tax+l.Tax
+		if lt.Err != nil {
+			return 0, lt.Err
+		}
+		l.Tax = lt.Total
+		sub.Add(l.Amount)
+		tax.Add(l.Tax)
 	}
 	for _, f := range n.Fees {
-		fees += f.Amount
+		fees.Add(f.Amount)
 	}
-	n.Subtotal = money.Price{Amount: sub, Currency: currency}
-	n.Tax = money.Price{Amount: tax, Currency: currency}
-	n.Total = money.Price{Amount: sub + tax + fees, Currency: currency}
-	return n.Total.Amount
+	total, err := money.Sum(sub.Total, tax.Total, fees.Total)
+	for _, e := range []error{sub.Err, tax.Err, fees.Err, err} {
+		if e != nil {
+			return 0, e
+		}
+	}
+	n.Subtotal = money.Price{Amount: sub.Total, Currency: currency}
+	n.Tax = money.Price{Amount: tax.Total, Currency: currency}
+	n.Total = money.Price{Amount: total, Currency: currency}
+	return total, nil
 }
 
 // VoidCreditNote voids an issued credit note; its amounts become creditable

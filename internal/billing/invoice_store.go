@@ -24,10 +24,14 @@ func insertInvoice(ctx context.Context, tx *store.Tx, project string, inv *Invoi
 	if err != nil {
 		return err
 	}
-	var feesTotal int64
+	var sum money.Acc
 	for _, f := range inv.Fees {
-		feesTotal += f.Amount
+		sum.Add(f.Amount)
 	}
+	if sum.Err != nil {
+		return sum.Err
+	}
+	feesTotal := sum.Total
 	var country, region sql.NullString
 	if inv.taxAt != nil {
 		country = sql.NullString{String: inv.taxAt.Country, Valid: true}

@@ -230,6 +230,9 @@ func (in PriceInput) build(field string) (money.Price, error) {
 	if in.Amount.Value < 0 {
 		return money.Price{}, errs.Invalid("priceInvalid", "%s.amount must not be negative.", field)
 	}
+	if err := money.CheckAmount(field+".amount", in.Amount.Value); err != nil {
+		return money.Price{}, err
+	}
 	if !money.ValidCurrency(in.Currency.Value) {
 		return money.Price{}, errs.Invalid("currencyInvalid", "%s.currency %q is not an ISO 4217 currency code.", field, in.Currency.Value)
 	}

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"cellgate/internal/errs"
+	"cellgate/internal/events"
 	"cellgate/internal/projects"
 	"cellgate/internal/store"
 )
@@ -92,4 +93,24 @@ func lockFailed(ctx context.Context, tx *store.Tx, id string) (Operation, error)
 		return op, errs.Conflict("operationNotFailed", "The operation %s is %s; only failed operations can be retried or dropped.", id, op.Status)
 	}
 	return op, nil
+}
+
+// FailLater records that the outside system reported, after answering,
+// that the work of a succeeded operation failed (a carrier's callback):
+// the operation is failed, with its event, and waits for an operator like
+// any other. An operation in any other status is left alone.
+func FailLater(ctx context.Context, tx *store.Tx, id, reason string, now time.Time) error {
+	op, err := scan(tx.QueryRow(ctx, `SELECT `+columns+` FROM operations WHERE id = ?`+tx.Dialect().ForUpdate(), id))
+	if errors.Is(err, sql.ErrNoRows) || (err == nil && op.Status != StatusSucceeded) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("outbound: operation %s: %w", id, err)
+	}
+	_, err = tx.Exec(ctx, `UPDATE operations SET status = 'failed', last_error = ?, updated_at = ? WHERE id = ?`, reason, store.Micros(now), id)
+	if err != nil {
+		return err
+	}
+	op.Status, op.LastError, op.UpdatedAt = StatusFailed, reason, now
+	return events.Record(events.WithActor(ctx, events.System), tx, op.Project, EventFailed, op.ID, op.view(), now)
 }

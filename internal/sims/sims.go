@@ -81,8 +81,7 @@ func Create(ctx context.Context, tx *store.Tx, carriers *network.Registry, proje
 		return nil, err
 	}
 	if !ValidICCID(in.ICCID) {
-		return nil, errs.Invalid("invalidIccid", "iccid %q is not a valid ICCID.", in.ICCID).
-			WithHint("Parameter iccid must match /^([0-9]{19}F?|[0-9]{20})$/i")
+		return nil, errICCIDUnavailable
 	}
 	if _, ok := carriers.Info(in.Provider); !ok {
 		return nil, errs.Invalid("providerInvalid", "provider %q is not a known provider; known providers: %s.", in.Provider, strings.Join(carriers.IDs(), ", "))
@@ -101,10 +100,36 @@ func Create(ctx context.Context, tx *store.Tx, carriers *network.Registry, proje
 	}
 	r := &Record{SIM: SIM{Object: "sim", ID: ids.New(ids.SIM), CreatedAt: now, ICCID: strings.ToUpper(in.ICCID), Metadata: md,
 		Provider: in.Provider, Status: StatusInactive, Type: TypePSIM}, Project: project}
+	if err := iccidFree(ctx, tx, project, r.ICCID); err != nil {
+		return nil, err
+	}
 	if err := insert(ctx, tx, r, ""); err != nil {
 		return nil, err
 	}
 	return &r.SIM, nil
+}
+
+// errICCIDUnavailable answers both an ICCID that is not one and a card
+// another project holds, in the same words, so that a project learns
+// nothing about other projects' cards (docs/conventions.md).
+var errICCIDUnavailable = errs.Invalid("invalidIccid", "iccid is not a valid ICCID, or not a card this project can add.").
+	WithHint("Parameter iccid must match /^([0-9]{19}F?|[0-9]{20})$/i and name a card of this project's inventory.")
+
+// iccidFree checks, before the insert (a failed insert aborts a PostgreSQL
+// transaction), that no SIM holds the card: in this project it is a
+// conflict the project may see; in another it is errICCIDUnavailable.
+func iccidFree(ctx context.Context, tx *store.Tx, project, iccid string) error {
+	var owner string
+	err := tx.QueryRow(ctx, `SELECT project_id FROM sims WHERE iccid = ?`, iccid).Scan(&owner)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return nil
+	case err != nil:
+		return fmt.Errorf("sims: check iccid: %w", err)
+	case owner == project:
+		return errs.Conflict("simAlreadyExists", "A SIM with ICCID %s already exists.", iccid)
+	}
+	return errICCIDUnavailable
 }
 
 // insert stores a new SIM and records com.gigs.sim.created.
@@ -118,7 +143,9 @@ func insert(ctx context.Context, tx *store.Tx, r *Record, activationCode string)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		r.ID, r.Project, r.Provider, r.Type, r.ICCID, r.Status, code, token, metadata.Marshal(r.Metadata), store.Micros(r.CreatedAt))
 	if store.IsUniqueViolation(err) {
-		return errs.Conflict("simAlreadyExists", "A SIM with ICCID %s already exists.", r.ICCID)
+		// Another request took the card since iccidFree: say no more
+		// than iccidFree would have said to another project.
+		return errICCIDUnavailable
 	}
 	if err != nil {
 		return fmt.Errorf("sims: create: %w", err)

@@ -2,7 +2,10 @@ package subscriptions
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"time"
 
 	"cellgate/internal/network"
@@ -122,6 +125,9 @@ func (s *Service) applyActivate(ctx context.Context, tx *store.Tx, op outbound.O
 	}
 	switch r.Status {
 	case StatusPending:
+		if a.ReadyAt.IsZero() {
+			return nil // the carrier calls back when it is done (ConfirmActivation)
+		}
 		return timeline.Schedule(ctx, tx, r.Project, KindActivate, r.ID, later(a.ReadyAt, now))
 	case StatusEnded:
 		sim, err := sims.GetRecord(ctx, tx, r.Project, r.SIMID)
@@ -138,4 +144,21 @@ func later(a, b time.Time) time.Time {
 		return a
 	}
 	return b
+}
+
+// ConfirmActivation is a carrier's later word (a callback) that the line
+// on the SIM with iccid is active: its pending subscription activates at
+// now. A repeated or late callback, for a line already active or ended,
+// changes nothing.
+func ConfirmActivation(ctx context.Context, tx *store.Tx, project, provider, iccid string, now time.Time) error {
+	var sub string
+	err := tx.QueryRow(ctx, `SELECT s.id FROM subscriptions s JOIN sims m ON m.id = s.sim_id
+		WHERE m.project_id = ? AND m.provider = ? AND m.iccid = ? AND s.status = 'pending'`, project, provider, iccid).Scan(&sub)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("subscriptions: line of %s: %w", iccid, err)
+	}
+	return timeline.Schedule(ctx, tx, project, KindActivate, sub, now)
 }

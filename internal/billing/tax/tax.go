@@ -9,6 +9,8 @@ import (
 	"math"
 	"math/bits"
 	"time"
+
+	"cellgate/internal/money"
 )
 
 // Tax behaviours: the plan price excludes or includes the taxes.
@@ -82,8 +84,8 @@ type Calculator interface {
 	Calculate(ctx context.Context, r Request) (Result, error)
 }
 
-// ErrOverflow is an amount too large for int64 minor units.
-var ErrOverflow = errors.New("tax: amount overflows")
+// ErrOverflow is an amount too large for int64 minor units (a 422).
+var ErrOverflow = money.ErrOverflow
 
 // RoundDiv is a·b/c rounded half up, for a, b ≥ 0 and c > 0, with a 128-bit
 // intermediate so the product never overflows. Half up (not banker's): US
@@ -136,7 +138,10 @@ func computeLine(l Line, behavior string, rates []rate) (LineResult, bool, error
 				}
 			}
 			res.Taxes = append(res.Taxes, r.tax(amount))
-			res.Tax += amount
+			var err error
+			if res.Tax, err = money.Add(res.Tax, amount); err != nil {
+				return LineResult{}, false, err
+			}
 		}
 		return res, false, nil
 	case Inclusive:
@@ -148,14 +153,18 @@ func computeLine(l Line, behavior string, rates []rate) (LineResult, bool, error
 // inclusiveLine takes the taxes out of a gross price: flat taxes first,
 // then the percentages from what is left, so that net + taxes = gross.
 func inclusiveLine(res LineResult, gross int64, rates []rate) (LineResult, bool, error) {
-	var flat, sumPPM int64
+	var flatAcc, ppmAcc money.Acc
 	for _, r := range rates {
 		if r.ppm == nil {
-			flat += r.flat
+			flatAcc.Add(r.flat)
 		} else {
-			sumPPM += *r.ppm
+			ppmAcc.Add(*r.ppm)
 		}
 	}
+	if flatAcc.Err != nil || ppmAcc.Err != nil {
+		return LineResult{}, false, ErrOverflow
+	}
+	flat, sumPPM := flatAcc.Total, ppmAcc.Total
 	rest := gross - flat
 	if rest < 0 {
 		return res, true, nil
@@ -166,7 +175,7 @@ func inclusiveLine(res LineResult, gross int64, rates []rate) (LineResult, bool,
 	}
 	total := rest - net
 	amounts := make([]int64, len(rates))
-	var sum int64
+	var sum money.Acc
 	for i, r := range rates {
 		if r.ppm == nil {
 			amounts[i] = r.flat
@@ -175,11 +184,14 @@ func inclusiveLine(res LineResult, gross int64, rates []rate) (LineResult, bool,
 		if amounts[i], err = RoundDiv(net, *r.ppm, PPMScale); err != nil {
 			return LineResult{}, false, err
 		}
-		sum += amounts[i]
+		sum.Add(amounts[i])
+	}
+	if sum.Err != nil {
+		return LineResult{}, false, sum.Err
 	}
 	// Per-tax rounding can miss the percentage total by a few units; the
 	// largest rate absorbs the difference so the line still adds up.
-	if diff := total - sum; diff != 0 {
+	if diff := total - sum.Total; diff != 0 {
 		for _, i := range byRateDesc(rates) {
 			if amounts[i]+diff >= 0 {
 				amounts[i] += diff
@@ -190,7 +202,9 @@ func inclusiveLine(res LineResult, gross int64, rates []rate) (LineResult, bool,
 	res.Amount, res.Tax = 0, 0
 	for i, r := range rates {
 		res.Taxes = append(res.Taxes, r.tax(amounts[i]))
-		res.Tax += amounts[i]
+	}
+	if res.Tax, err = money.Sum(amounts...); err != nil {
+		return LineResult{}, false, err
 	}
 	res.Amount = res.Discount + net
 	// amount = P − tax: with gross = P − D and tax = flat + (rest − net),
