@@ -146,7 +146,7 @@ func TestKilledServerActivatesEverySubscriptionOnceAtTheCarrier(t *testing.T) {
 
 // fastProfile writes a profile file with "fast": the test profile,
 // activating within a second.
-func fastProfile(t *testing.T) string {
+func fastProfile(t testing.TB) string {
 	p := network.BuiltinProfiles()["test"]
 	p.ActivationDelay = network.DurationRange{Min: 0, Max: network.Duration(time.Second)}
 	data, err := json.Marshal(map[string]any{"profiles": map[string]network.Profile{"fast": p}})
@@ -154,7 +154,7 @@ func fastProfile(t *testing.T) string {
 	return writeFile(t, "profiles.json", string(data))
 }
 
-func envInt(t *testing.T, name string, def int) int {
+func envInt(t testing.TB, name string, def int) int {
 	v := os.Getenv(name)
 	if v == "" {
 		return def
@@ -168,7 +168,7 @@ func envInt(t *testing.T, name string, def int) int {
 
 // freeAddr returns a loopback address free right now, so that restarts
 // keep the address the clients use.
-func freeAddr(t *testing.T) string {
+func freeAddr(t testing.TB) string {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	mustDo(t, err)
 	defer ln.Close()
@@ -205,7 +205,7 @@ type retryingClient struct {
 	base, key string
 }
 
-func (c *retryingClient) create(t *testing.T, key, path, body string) string {
+func (c *retryingClient) create(t testing.TB, key, path, body string) string {
 	deadline := time.Now().Add(40 * time.Second)
 	for {
 		status, res, err := c.post(key, path, body)
