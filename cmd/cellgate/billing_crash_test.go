@@ -176,7 +176,7 @@ func seedRenewals(t *testing.T, dbURL string, n int) time.Time {
 	return renewal
 }
 
-func mustDo(t *testing.T, err error) {
+func mustDo(t testing.TB, err error) {
 	t.Helper()
 	if err != nil {
 		t.Fatal(err)

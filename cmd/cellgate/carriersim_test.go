@@ -18,7 +18,7 @@ const simSecret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
 
 // startCarrierSim runs `cellgate carrier-sim` as a second process on a
 // free loopback port and returns a client of it.
-func startCarrierSim(t *testing.T, bin string, args ...string) (*proc, *network.HTTPProvider, string) {
+func startCarrierSim(t testing.TB, bin string, args ...string) (*proc, *network.HTTPProvider, string) {
 	t.Helper()
 	p := start(t, bin, childEnv(), append([]string{"carrier-sim", "--addr", "127.0.0.1:0", "--secret", simSecret}, args...)...)
 	url := p.listenURL(15 * time.Second)
@@ -45,7 +45,7 @@ const noRefusals = `{"profiles": {"us-mno": {"activationDelay": {"min": "5m", "m
 	"porting": {"businessDays": {"att": 2, "*": 1}, "declineRate": 0.1, "declineCodes": ["portingDeclined"]},
 	"esim": {"tracksState": true, "installDelay": {"min": "1m", "max": "30m"}}}}}`
 
-func writeFile(t *testing.T, name, content string) string {
+func writeFile(t testing.TB, name, content string) string {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), name)
 	if err := os.WriteFile(path, []byte(content), 0o600); err != nil {

@@ -29,7 +29,7 @@ import (
 const e2eVersion = "v0.0.0-e2e"
 
 // buildBinary compiles cellgate once into a temporary directory.
-func buildBinary(t *testing.T) string {
+func buildBinary(t testing.TB) string {
 	t.Helper()
 	bin := filepath.Join(t.TempDir(), "cellgate")
 	cmd := exec.Command("go", "build", "-ldflags", "-X main.buildVersion="+e2eVersion, "-o", bin, ".")
@@ -71,7 +71,7 @@ func (b *syncBuffer) String() string {
 
 // proc is a running cellgate process.
 type proc struct {
-	t      *testing.T
+	t      testing.TB
 	cmd    *exec.Cmd
 	stdout syncBuffer
 	stderr syncBuffer
@@ -81,7 +81,7 @@ type proc struct {
 
 // start runs bin with args in a fresh working directory, so that a default
 // database path can never land in the source tree.
-func start(t *testing.T, bin string, env []string, args ...string) *proc {
+func start(t testing.TB, bin string, env []string, args ...string) *proc {
 	t.Helper()
 	p := &proc{t: t, done: make(chan struct{})}
 	p.cmd = exec.Command(bin, args...)
@@ -181,7 +181,7 @@ func (p *proc) terminate() {
 }
 
 // run runs a command to completion and returns its output and exit code.
-func run(t *testing.T, bin string, env []string, dir string, args ...string) (stdout, stderr string, code int) {
+func run(t testing.TB, bin string, env []string, dir string, args ...string) (stdout, stderr string, code int) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()

@@ -19,6 +19,7 @@ import (
 
 	"cellgate/internal/api"
 	"cellgate/internal/demo"
+	"cellgate/internal/outbound"
 )
 
 func serve(ctx context.Context, args []string, stdout io.Writer) error {
@@ -46,11 +47,27 @@ func serve(ctx context.Context, args []string, stdout io.Writer) error {
 	ctx, stop := signal.NotifyContext(ctx, syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
 
+	// One serve per SQLite file: holding the lock, it releases the leases
+	// a killed predecessor left, so their calls repeat at once.
+	unlock, only, err := lockSQLite(*dbURL)
+	if err != nil {
+		return err
+	}
+	defer unlock()
 	db, err := openDatabase(ctx, *dbURL, log)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
+	if only {
+		n, err := outbound.ReleaseLeases(ctx, db)
+		if err != nil {
+			return err
+		}
+		if n > 0 {
+			log.Info("released the leases of a previous run", "operations", n)
+		}
+	}
 
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
