@@ -63,8 +63,11 @@ func TestDeadlockVictimRunsAgain(t *testing.T) {
 		if sum != 4 {
 			t.Fatalf("sum = %d after two committed transactions of two updates, want 4", sum)
 		}
-		if db.Dialect() == store.Postgres && runs.Load() != 3 {
-			t.Fatalf("%d runs, want 3: the deadlock victim once more", runs.Load())
+		// At least one rerun: the victim's. A loaded server may abort a
+		// rerun once more (seen at load 10 on 2 cores); the sum above is
+		// what must hold.
+		if db.Dialect() == store.Postgres && runs.Load() < 3 {
+			t.Fatalf("%d runs, want at least 3: the deadlock victim once more", runs.Load())
 		}
 	})
 }
