@@ -1,7 +1,6 @@
 package api
 
 import (
-	"net/http"
 	"time"
 
 	"cellgate/internal/errs"
@@ -52,67 +51,49 @@ type advanceInput struct {
 const MaxAdvance = 5 * 366 * 24 * time.Hour
 
 // advanceClock runs every timer due up to the target before it answers.
-// It manages its own transactions, one per batch of timers, so it does not
-// use the write wrapper; its Idempotency-Key response is stored after the
-// advance completes.
-func (s *Server) advanceClock(w http.ResponseWriter, r *http.Request) {
-	err := func() error {
-		rq, err := s.authenticate(r)
-		if err != nil {
-			return err
-		}
-		idem, err := newIdempotency(rq)
-		if err != nil {
-			return err
-		}
-		if idem != nil {
-			if done, err := idem.replay(rq.ctx, w, s.db); done || err != nil {
-				return err
-			}
-		}
-		// Every check comes before the clock moves: the query first.
-		if err := rq.noQuery(); err != nil {
-			return err
-		}
-		var in advanceInput
-		if err := rq.decode(&in); err != nil {
-			return err
-		}
-		if in.To.Set == in.By.Set || in.To.Null || in.By.Null {
-			return errs.Invalid("clockAdvanceInvalid", "Give exactly one of to (an RFC 3339 time) or by (a duration such as \"36h\").")
-		}
-		now, err := projects.Now(rq.ctx, s.db, rq.project)
-		if err != nil {
-			return err
-		}
-		target := in.To.Value
-		if in.By.Set {
-			d, err := time.ParseDuration(in.By.Value)
-			if err != nil || d < 0 {
-				return errs.Invalid("clockAdvanceInvalid", "by must be a non-negative Go duration such as \"36h\" or \"90m\"; got %q.", in.By.Value)
-			}
-			target = now.Add(d)
-		}
-		if target.Sub(now) > MaxAdvance {
-			return errs.Invalid("clockAdvanceInvalid", "One advance may move the clock at most %s.", MaxAdvance)
-		}
-		// Failing timers do not fail the advance: the clock has moved and
-		// the answer says which timers are failing (docs/time.md).
-		rep, err := s.platform.Timeline.AdvanceReport(rq.ctx, rq.project, target.UTC())
-		if err != nil {
-			return err
-		}
-		clock, err := s.getClock(rq)
-		if err != nil {
-			return err
-		}
-		out := advanceResult{testClock: clock.(*testClock), TimerFailures: make([]timeline.View, len(rep.Failures))}
-		for i, t := range rep.Failures {
-			out.TimerFailures[i] = t.View()
-		}
-		return s.answerAfter(w, rq, idem, out)
-	}()
-	if err != nil {
-		writeError(w, r, s.log, err)
+// It manages its own transactions, one per batch of timers, so it runs
+// outside the write wrapper (outsideTx); its Idempotency-Key response is
+// stored after the advance completes.
+func (s *Server) advanceClock(rq *request) (any, error) {
+	// Every check comes before the clock moves: the query first.
+	if err := rq.noQuery(); err != nil {
+		return nil, err
 	}
+	var in advanceInput
+	if err := rq.decode(&in); err != nil {
+		return nil, err
+	}
+	if in.To.Set == in.By.Set || in.To.Null || in.By.Null {
+		return nil, errs.Invalid("clockAdvanceInvalid", "Give exactly one of to (an RFC 3339 time) or by (a duration such as \"36h\").")
+	}
+	now, err := projects.Now(rq.ctx, s.db, rq.project)
+	if err != nil {
+		return nil, err
+	}
+	target := in.To.Value
+	if in.By.Set {
+		d, err := time.ParseDuration(in.By.Value)
+		if err != nil || d < 0 {
+			return nil, errs.Invalid("clockAdvanceInvalid", "by must be a non-negative Go duration such as \"36h\" or \"90m\"; got %q.", in.By.Value)
+		}
+		target = now.Add(d)
+	}
+	if target.Sub(now) > MaxAdvance {
+		return nil, errs.Invalid("clockAdvanceInvalid", "One advance may move the clock at most %s.", MaxAdvance)
+	}
+	// Failing timers do not fail the advance: the clock has moved and
+	// the answer says which timers are failing (docs/time.md).
+	rep, err := s.platform.Timeline.AdvanceReport(rq.ctx, rq.project, target.UTC())
+	if err != nil {
+		return nil, err
+	}
+	clock, err := s.getClock(rq)
+	if err != nil {
+		return nil, err
+	}
+	out := advanceResult{testClock: clock.(*testClock), TimerFailures: make([]timeline.View, len(rep.Failures))}
+	for i, t := range rep.Failures {
+		out.TimerFailures[i] = t.View()
+	}
+	return out, nil
 }

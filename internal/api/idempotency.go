@@ -153,9 +153,9 @@ func (s *Server) answerAfter(w http.ResponseWriter, rq *request, idem *idempoten
 	return nil
 }
 
-// outsideTx registers a POST whose work is not a database change (a call
-// to a provider, say): it runs outside any transaction and still honours
-// Idempotency-Key.
+// outsideTx registers a POST that runs outside the write wrapper's one
+// transaction: a call to a provider, or a clock advance with a
+// transaction per batch of timers. It still honours Idempotency-Key.
 func (s *Server) outsideTx(pattern string, h readHandler) {
 	s.handle(pattern, func(w http.ResponseWriter, r *http.Request) {
 		err := func() error {

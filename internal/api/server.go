@@ -142,7 +142,7 @@ func (s *Server) routes() {
 	s.mux.HandleFunc("GET /qr/{file}", s.qrCode)
 
 	s.read("GET /testing/projects/{project}/clock", s.getClock)
-	s.handle("POST /testing/projects/{project}/clock/advance", s.advanceClock)
+	s.outsideTx("POST /testing/projects/{project}/clock/advance", s.advanceClock)
 	s.providerRoutes()
 	s.handle("POST /carriers/{provider}/callbacks", s.carrierCallback)
 
