@@ -50,11 +50,7 @@ func List(ctx context.Context, q store.Querier, status string, limit int) ([]Ope
 // project's clock. It keeps its id, so the outside system still sees the
 // same idempotency key.
 func Retry(ctx context.Context, tx *store.Tx, id string) (Operation, error) {
-	op, err := lockFailed(ctx, tx, id)
-	if err != nil {
-		return op, err
-	}
-	now, err := projects.Now(ctx, tx, op.Project)
+	op, now, err := lockFailed(ctx, tx, id)
 	if err != nil {
 		return op, err
 	}
@@ -67,11 +63,7 @@ func Retry(ctx context.Context, tx *store.Tx, id string) (Operation, error) {
 
 // Drop cancels a failed operation for good: the call is not made.
 func Drop(ctx context.Context, tx *store.Tx, id string) (Operation, error) {
-	op, err := lockFailed(ctx, tx, id)
-	if err != nil {
-		return op, err
-	}
-	now, err := projects.Now(ctx, tx, op.Project)
+	op, now, err := lockFailed(ctx, tx, id)
 	if err != nil {
 		return op, err
 	}
@@ -80,19 +72,21 @@ func Drop(ctx context.Context, tx *store.Tx, id string) (Operation, error) {
 	return op, err
 }
 
-// lockFailed loads a failed operation for an operator's decision.
-func lockFailed(ctx context.Context, tx *store.Tx, id string) (Operation, error) {
+// lockFailed loads a failed operation for an operator's decision, with
+// its project's current time.
+func lockFailed(ctx context.Context, tx *store.Tx, id string) (Operation, time.Time, error) {
 	op, err := scan(tx.QueryRow(ctx, `SELECT `+columns+` FROM operations WHERE id = ?`+tx.Dialect().ForUpdate(), id))
 	if errors.Is(err, sql.ErrNoRows) {
-		return op, errs.NotFound("operation", id)
+		return op, time.Time{}, errs.NotFound("operation", id)
 	}
 	if err != nil {
-		return op, fmt.Errorf("outbound: operation %s: %w", id, err)
+		return op, time.Time{}, fmt.Errorf("outbound: operation %s: %w", id, err)
 	}
 	if op.Status != StatusFailed {
-		return op, errs.Conflict("operationNotFailed", "The operation %s is %s; only failed operations can be retried or dropped.", id, op.Status)
+		return op, time.Time{}, errs.Conflict("operationNotFailed", "The operation %s is %s; only failed operations can be retried or dropped.", id, op.Status)
 	}
-	return op, nil
+	now, err := projects.Now(ctx, tx, op.Project)
+	return op, now, err
 }
 
 // FailLater records that the outside system reported, after answering,
