@@ -1,9 +1,7 @@
 package main
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"strings"
 	"testing"
 	"time"
@@ -35,31 +33,8 @@ func TestOperationsCommandRetriesAndDropsFailedCalls(t *testing.T) {
 		}); err != nil {
 			t.Fatal(err)
 		}
-		cli := func(args ...string) (map[string]any, error) {
-			var out bytes.Buffer
-			args = append(args, "--database", db.URL())
-			cmd := operationsCmd
-			if args[0] == "clock" {
-				cmd, args = clockCmd, args[1:]
-			}
-			if err := cmd(ctx, args, &out); err != nil {
-				return nil, err
-			}
-			var m map[string]any
-			if err := json.Unmarshal(out.Bytes(), &m); err != nil {
-				t.Fatalf("cellgate %v printed %q: %v", args, out.String(), err)
-			}
-			return m, nil
-		}
-		must := func(args ...string) map[string]any {
-			t.Helper()
-			m, err := cli(args...)
-			if err != nil {
-				t.Fatalf("cellgate %v: %v", args, err)
-			}
-			return m
-		}
-		items := func(m map[string]any) []any { l, _ := m["items"].([]any); return l }
+		c := jsonCLI{t: t, db: db, cmd: operationsCmd}
+		cli, must := c.run, c.must
 
 		if l := items(must("list")); len(l) != 0 {
 			t.Fatalf("failed operations before any ran: %v", l)
