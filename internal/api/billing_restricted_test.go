@@ -2,19 +2,12 @@ package api_test
 
 import (
 	"context"
-	"log/slog"
 	"net/http"
-	"net/http/httptest"
-	"os"
 	"sync"
 	"testing"
 	"time"
 
-	"cellgate/internal/api"
-	"cellgate/internal/apitest"
 	"cellgate/internal/network"
-	"cellgate/internal/platform"
-	"cellgate/internal/projects"
 	"cellgate/internal/store"
 	"cellgate/internal/store/storetest"
 )
@@ -78,14 +71,7 @@ func TestBillingRestrictedAllowance(t *testing.T) {
 	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		lines := &lineLog{calls: map[string][]string{}}
-		log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError}))
-		srv := api.New(api.Config{DB: db, Logger: log, Version: "test", Platform: platform.New(db, log, lines.registry())})
-		ts := httptest.NewServer(srv.Handler())
-		t.Cleanup(ts.Close)
-		env := &apitest.Env{T: t, DB: db, Server: ts}
-		env.Project, env.Key = "acme", env.NewProject("acme", projects.TypeTest)
-		w := &world{Env: env, t: t}
-		w.advanceTo(worldStart)
+		w := newWorldOn(t, db, lines.registry())
 		w.Patch(w.P(""), map[string]any{"billing": map[string]any{"invoiceOverdueDays": 2, "invoiceOverdueAction": "restrict"}}).
 			Expect(http.StatusOK)
 

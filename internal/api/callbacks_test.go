@@ -2,19 +2,12 @@ package api_test
 
 import (
 	"context"
-	"log/slog"
 	"net/http"
-	"net/http/httptest"
-	"os"
 	"strings"
 	"testing"
 	"time"
 
-	"cellgate/internal/api"
-	"cellgate/internal/apitest"
 	"cellgate/internal/network"
-	"cellgate/internal/platform"
-	"cellgate/internal/projects"
 	"cellgate/internal/store"
 	"cellgate/internal/store/storetest"
 	"cellgate/internal/webhooks"
@@ -48,14 +41,7 @@ func TestCarrierCallbacksCompleteOrFailActivations(t *testing.T) {
 			t.Fatal(err)
 		}
 		reg = reg.Wrap(func(_ network.ProviderInfo, p network.Provider) network.Provider { return laterCarrier{p} })
-		log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError}))
-		srv := api.New(api.Config{DB: db, Logger: log, Version: "test", Platform: platform.New(db, log, reg)})
-		ts := httptest.NewServer(srv.Handler())
-		t.Cleanup(ts.Close)
-		env := &apitest.Env{T: t, DB: db, Server: ts}
-		env.Project, env.Key = "acme", env.NewProject("acme", projects.TypeTest)
-		w := &world{Env: env, t: t}
-		w.advanceTo(worldStart)
+		w := newWorldOn(t, db, reg)
 		plan := w.plan(map[string]any{"provider": "later"})
 		s := w.subscribe(plan, w.user(nil), "auto", nil)
 		w.advance(time.Hour)
@@ -66,7 +52,7 @@ func TestCarrierCallbacksCompleteOrFailActivations(t *testing.T) {
 		if err := db.QueryRow(context.Background(), `SELECT m.iccid FROM sims m JOIN subscriptions s ON s.sim_id = m.id WHERE s.id = ?`, s.ID).Scan(&iccid); err != nil {
 			t.Fatal(err)
 		}
-		url := ts.URL + "/carriers/later/callbacks"
+		url := w.Server.URL + "/carriers/later/callbacks"
 		send := func(secret string, cb network.Callback) error {
 			return network.SendCallback(context.Background(), http.DefaultClient, url, secret, cb)
 		}

@@ -3,13 +3,17 @@ package api_test
 import (
 	"encoding/json"
 	"fmt"
+	"log/slog"
 	"net/http"
+	"os"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"cellgate/internal/api"
 	"cellgate/internal/apitest"
+	"cellgate/internal/network"
+	"cellgate/internal/platform"
 	"cellgate/internal/store"
 )
 
@@ -36,6 +40,13 @@ func newWorldWith(t testing.TB, db *store.DB, cfg api.Config) *world {
 	w := &world{Env: apitest.NewWith(t, db, cfg), t: t}
 	w.advanceTo(worldStart)
 	return w
+}
+
+// newWorldOn is newWorld on a server whose platform reaches the carriers
+// of reg.
+func newWorldOn(t testing.TB, db *store.DB, carriers *network.Registry) *world {
+	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError}))
+	return newWorldWith(t, db, api.Config{Logger: log, Platform: platform.New(db, log, carriers)})
 }
 
 func (w *world) now() time.Time {

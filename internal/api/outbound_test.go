@@ -2,20 +2,13 @@ package api_test
 
 import (
 	"context"
-	"log/slog"
 	"net/http"
-	"net/http/httptest"
-	"os"
 	"slices"
 	"sync"
 	"testing"
 	"time"
 
-	"cellgate/internal/api"
-	"cellgate/internal/apitest"
 	"cellgate/internal/network"
-	"cellgate/internal/platform"
-	"cellgate/internal/projects"
 	"cellgate/internal/store"
 	"cellgate/internal/store/storetest"
 )
@@ -88,14 +81,7 @@ func TestNoCarrierCallWhileATransactionIsOpen(t *testing.T) {
 		carriers := network.Default().Wrap(func(_ network.ProviderInfo, p network.Provider) network.Provider {
 			return txGuard{Provider: p, t: t, db: db, mu: &mu, calls: &calls}
 		})
-		log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError}))
-		srv := api.New(api.Config{DB: db, Logger: log, Version: "test", Platform: platform.New(db, log, carriers)})
-		ts := httptest.NewServer(srv.Handler())
-		t.Cleanup(ts.Close)
-		env := &apitest.Env{T: t, DB: db, Server: ts}
-		env.Project, env.Key = "acme", env.NewProject("acme", projects.TypeTest)
-		w := &world{Env: env, t: t}
-		w.advanceTo(worldStart)
+		w := newWorldOn(t, db, carriers)
 		w.Patch(w.P(""), map[string]any{"billing": map[string]any{"invoiceOverdueDays": 2, "invoiceOverdueAction": "restrict"}}).
 			Expect(http.StatusOK)
 
