@@ -73,7 +73,7 @@ func serve(ctx context.Context, args []string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	base := "http://" + ln.Addr().String()
+	base := pasteableURL(ln.Addr())
 	if *publicURL == "" {
 		*publicURL = base
 	}
@@ -162,6 +162,20 @@ func serve(ctx context.Context, args []string, stdout io.Writer) error {
 	<-workerDone
 	log.Info("stopped")
 	return nil
+}
+
+// pasteableURL is the base URL a person can paste for a listening
+// address: a wildcard address (0.0.0.0, ::) listens on loopback too, and
+// http://[::]:8080 is not a URL a browser or curl reaches.
+func pasteableURL(addr net.Addr) string {
+	host, port, err := net.SplitHostPort(addr.String())
+	if err != nil {
+		return "http://" + addr.String()
+	}
+	if ip := net.ParseIP(host); ip != nil && ip.IsUnspecified() {
+		host = "127.0.0.1"
+	}
+	return "http://" + net.JoinHostPort(host, port)
 }
 
 func printDemo(w io.Writer, base string, res demo.Result) {
