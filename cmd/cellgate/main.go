@@ -30,6 +30,7 @@ var commands = []command{
 	{"migrate", "[flags]", "apply the database migrations", migrate},
 	{"project", "create ID [flags]", "create a project and print its first API key", project},
 	{"clock", "advance PROJECT [flags]", "move a test project's clock, running due work", clockCmd},
+	{"testing", "snapshot|snapshots|restore|reset [flags]", "save, restore or clear a test project's whole state", testingCmd},
 	{"timers", "list|retry|drop [flags]", "list failing scheduled work; retry or drop a dead timer", timersCmd},
 	{"operations", "list|retry|drop [flags]", "list calls to carriers that gave up; retry or drop them", operationsCmd},
 	{"carrier-sim", "[flags]", "serve the network simulator as a carrier adapter (docs/carriers.md)", carrierSim},
