@@ -20,6 +20,7 @@ import (
 	"cellgate/internal/api"
 	"cellgate/internal/demo"
 	"cellgate/internal/outbound"
+	"cellgate/internal/retention"
 )
 
 func serve(ctx context.Context, args []string, stdout io.Writer) error {
@@ -35,6 +36,11 @@ func serve(ctx context.Context, args []string, stdout io.Writer) error {
 	taxData := fs.String("tax-data", os.Getenv(taxDataEnv), "directory of tax rate files replacing the built-in US rates (env "+taxDataEnv+")")
 	webhookTimeout := fs.Duration("webhooks-timeout", 15*time.Second, "how long one webhook attempt may take; an attempt cut short by a crash is sent again after 3x this plus 5s")
 	carriersFile := carriersFlag(fs.FlagSet)
+	keep := retention.Defaults
+	fs.DurationVar(&keep.Deliveries, "retention-deliveries", keep.Deliveries, "how long webhook deliveries that succeeded are kept, with their attempts (0: forever)")
+	fs.DurationVar(&keep.Operations, "retention-operations", keep.Operations, "how long outbound operations that succeeded or were canceled are kept (0: forever)")
+	fs.DurationVar(&keep.Idempotency, "retention-idempotency", keep.Idempotency, "how long an Idempotency-Key answer is kept and replayed (0: forever)")
+	fs.DurationVar(&keep.Events, "retention-events", keep.Events, "how long events of live projects are kept once no delivery needs them (0: forever, the default)")
 	if _, err := fs.parse(args); err != nil {
 		return err
 	}
@@ -111,22 +117,8 @@ func serve(ctx context.Context, args []string, stdout io.Writer) error {
 		// Calls to carriers run after the transactions that decide them.
 		callsDone := make(chan struct{})
 		go func() { defer close(callsDone); plat.Outbound.Work(workerCtx, *pollInterval) }()
-		// Stored Idempotency-Key responses are kept for a day.
-		go func() {
-			for tick := time.NewTicker(time.Hour); ; {
-				if n, err := api.PurgeIdempotencyKeys(workerCtx, db, time.Now()); err != nil && workerCtx.Err() == nil {
-					log.Error("purge idempotency keys", "error", err)
-				} else if n > 0 {
-					log.Info("purged idempotency keys", "count", n)
-				}
-				select {
-				case <-workerCtx.Done():
-					tick.Stop()
-					return
-				case <-tick.C:
-				}
-			}
-		}()
+		// Old sent deliveries, finished calls and stored answers go.
+		go retention.Run(workerCtx, db, keep, time.Hour, log)
 		plat.Timeline.Work(workerCtx, *pollInterval)
 		<-hooksDone
 		<-callsDone

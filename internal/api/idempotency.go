@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"cellgate/internal/errs"
+	"cellgate/internal/retention"
 	"cellgate/internal/store"
 )
 
@@ -122,11 +123,7 @@ const IdempotencyKeyTTL = 24 * time.Hour
 // PurgeIdempotencyKeys deletes the stored responses older than the TTL, by
 // the wall clock, and reports how many went.
 func PurgeIdempotencyKeys(ctx context.Context, db *store.DB, now time.Time) (int64, error) {
-	res, err := db.Exec(ctx, `DELETE FROM idempotency_keys WHERE created_at < ?`, store.Micros(now.Add(-IdempotencyKeyTTL)))
-	if err != nil {
-		return 0, fmt.Errorf("api: purge idempotency keys: %w", err)
-	}
-	return res.RowsAffected()
+	return retention.Idempotency(ctx, db, now.Add(-IdempotencyKeyTTL))
 }
 
 // answerAfter answers res for a request that did its work outside the

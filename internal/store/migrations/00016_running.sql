@@ -12,5 +12,15 @@ CREATE TABLE project_snapshots (
 );
 CREATE INDEX project_snapshots_by_project ON project_snapshots (project_id, id);
 
+-- Retention (internal/retention) finds old finished records by these,
+-- without scanning the tables; each index holds only the rows it purges.
+CREATE INDEX webhook_deliveries_sent ON webhook_deliveries (updated_at) WHERE status = 'succeeded';
+CREATE INDEX operations_finished ON operations (updated_at) WHERE status IN ('succeeded', 'canceled');
+-- An event is kept while a delivery of it may still be sent or replayed.
+CREATE INDEX webhook_deliveries_owed ON webhook_deliveries (event_id) WHERE status <> 'succeeded';
+
 -- +goose Down
+DROP INDEX webhook_deliveries_owed;
+DROP INDEX operations_finished;
+DROP INDEX webhook_deliveries_sent;
 DROP TABLE project_snapshots;
