@@ -14,6 +14,7 @@ func registerStoreMetrics(reg prometheus.Registerer, db *store.DB) {
 		Name: "cellgate_store_deadlocks_total",
 		Help: "Transactions PostgreSQL aborted to break a deadlock or a serialization conflict (each is run again, up to 4 times).",
 	}, func() float64 { return float64(db.Deadlocks()) }))
+	reg.MustRegister(newStateCollector(db))
 	if db.Dialect() != store.SQLite {
 		return
 	}
