@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"os"
@@ -63,7 +64,17 @@ func clockAdvance(ctx context.Context, args []string, stdout io.Writer) error {
 		return err
 	}
 	start := time.Now()
+	// The bar counts the hours the clock has to move; each batch of
+	// timers moves it.
+	bar := newProgress(max(1, int64(target.Sub(now)/time.Hour)), "advancing "+project)
+	ran := 0
+	ctx = timeline.WithProgress(ctx, func(clock time.Time, n int) {
+		ran += n
+		bar.Describe(fmt.Sprintf("%s at %s, %d timers", project, clock.Format(time.DateOnly), ran))
+		_ = bar.Set64(int64(clock.Sub(now) / time.Hour))
+	})
 	rep, err := plat.Timeline.AdvanceReport(ctx, project, target.UTC())
+	_ = bar.Finish()
 	if err != nil {
 		return err
 	}
