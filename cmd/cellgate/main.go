@@ -13,6 +13,7 @@ import (
 	"runtime/debug"
 	"slices"
 
+	"github.com/schollz/progressbar/v3"
 	"golang.org/x/term"
 
 	"cellgate/internal/store"
@@ -104,7 +105,17 @@ func openDatabase(ctx context.Context, url string, log *slog.Logger) (*store.DB,
 	if err != nil {
 		return nil, err
 	}
-	n, err := db.Migrate(ctx)
+	// A bar appears only when there are migrations to apply, on a terminal.
+	var bar *progressbar.ProgressBar
+	n, err := db.MigrateWith(ctx, func(done, total int) {
+		if bar == nil {
+			bar = newProgress(int64(total), "migrating")
+		}
+		_ = bar.Set(done)
+	})
+	if bar != nil {
+		_ = bar.Finish()
+	}
 	if err != nil {
 		db.Close()
 		return nil, err
