@@ -13,9 +13,10 @@ import (
 	"cellgate/internal/timeline"
 )
 
-// TestProgressShowsOnlyOnATerminal: a long clock advance draws a bar with
-// the clock's position on a terminal, and nothing at all elsewhere. Not
-// parallel: it swaps where bars draw.
+// TestProgressShowsOnlyOnATerminal: a long clock advance and a snapshot
+// restore draw bars on a terminal (the advance with the clock's
+// position), and nothing at all elsewhere. Not parallel: it swaps where
+// bars draw.
 func TestProgressShowsOnlyOnATerminal(t *testing.T) {
 	oldOut, oldTerm := progressOut, onTerminal
 	t.Cleanup(func() { progressOut, onTerminal = oldOut, oldTerm })
@@ -35,17 +36,19 @@ func TestProgressShowsOnlyOnATerminal(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	c := jsonCLI{t: t, db: db, cmd: clockCmd}
+	c := jsonCLI{t: t, db: db, cmd: testingCmd}
+	snap := c.must("snapshot", "acme")["id"].(string)
 	for _, terminal := range []bool{false, true} {
 		var out syncBuffer
 		progressOut, onTerminal = &out, func(io.Writer) bool { return terminal }
 		c.must("clock", "advance", "acme", "--by", "1mo")
+		c.must("restore", "acme", snap)
 		drawn := out.String()
-		if terminal && !strings.Contains(drawn, "acme at 20") {
-			t.Errorf("on a terminal the advance drew %q", drawn)
+		if terminal && (!strings.Contains(drawn, "acme at 20") || !strings.Contains(drawn, "restoring "+snap)) {
+			t.Errorf("on a terminal the advance and the restore drew %q", drawn)
 		}
 		if !terminal && drawn != "" {
-			t.Errorf("off a terminal the advance drew %q", drawn)
+			t.Errorf("off a terminal the advance and the restore drew %q", drawn)
 		}
 	}
 }

@@ -6,6 +6,8 @@ import (
 	"io"
 	"log/slog"
 
+	"github.com/schollz/progressbar/v3"
+
 	"cellgate/internal/projects"
 	"cellgate/internal/snapshots"
 	"cellgate/internal/store"
@@ -97,10 +99,20 @@ func testingRestore(ctx context.Context, args []string, stdout io.Writer) error 
 		return err
 	}
 	var s *snapshots.Snapshot
+	var bar *progressbar.ProgressBar
+	ctx = snapshots.WithProgress(ctx, func(done, total int) {
+		if bar == nil {
+			bar = newProgress(int64(total), "restoring "+pos[1])
+		}
+		_ = bar.Set(done)
+	})
 	err = inTestingTx(ctx, *dbURL, func(tx *store.Tx) error {
 		s, err = snapshots.Restore(ctx, tx, pos[0], pos[1])
 		return err
 	})
+	if bar != nil {
+		_ = bar.Finish()
+	}
 	if err != nil {
 		return err
 	}

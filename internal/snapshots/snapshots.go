@@ -116,14 +116,30 @@ func Restore(ctx context.Context, tx *store.Tx, project, id string) (*Snapshot, 
 	if err := clear(ctx, tx, tables, project); err != nil {
 		return nil, err
 	}
+	progress, _ := ctx.Value(progressKey{}).(Progress)
+	done := 0
 	for _, t := range tables {
 		if r, ok := st.Tables[t.name]; ok {
 			if err := insertRows(ctx, tx, t, r, project); err != nil {
 				return nil, err
 			}
+			if done += len(r.Rows); progress != nil {
+				progress(done, int(s.Rows))
+			}
 		}
 	}
 	return s, restoreProjectRow(ctx, tx, project, st.Project)
+}
+
+// Progress hears, during a restore, how many of the snapshot's rows are
+// back.
+type Progress func(done, total int)
+
+type progressKey struct{}
+
+// WithProgress makes a restore run with ctx report to f (a progress bar).
+func WithProgress(ctx context.Context, f Progress) context.Context {
+	return context.WithValue(ctx, progressKey{}, f)
 }
 
 // Reset clears every covered row of a test project. Its clock, settings,
