@@ -116,6 +116,9 @@ var bodyFamilies = map[string][]string{
 
 func familyOf(route string) string {
 	_, pattern, _ := strings.Cut(route, " ")
+	if strings.HasSuffix(pattern, "/usage") || strings.HasSuffix(pattern, "/trafficModel") {
+		return "usage"
+	}
 	_, rest, _ := strings.Cut(pattern, "{project}")
 	seg, _, _ := strings.Cut(strings.TrimPrefix(rest, "/"), "/")
 	for fam, segs := range bodyFamilies {
@@ -166,6 +169,7 @@ func FuzzSubscriptionBodies(f *testing.F) { fuzzBodies(f, "subscriptions") }
 func FuzzBillingBodies(f *testing.F)      { fuzzBodies(f, "billing") }
 func FuzzWebhookBodies(f *testing.F)      { fuzzBodies(f, "webhooks") }
 func FuzzProjectBodies(f *testing.F)      { fuzzBodies(f, "project") }
+func FuzzUsageBodies(f *testing.F)        { fuzzBodies(f, "usage") }
 
 // FuzzPathIDs puts any string in the last id of a route's path (escaped,
 // so NUL and bytes that are not UTF-8 arrive as such), with the route's
