@@ -81,6 +81,9 @@ func (s *Simulator) Usage(ctx context.Context, req UsageRequest) (UsageBatch, er
 				if state != lineActive && state != lineRestricted {
 					continue
 				}
+				if m, ok := s.modelledAt(l, w); ok && m == nil {
+					continue // a test project's line without a model
+				}
 				rec := s.usageRecord(iccid, l, w, state)
 				c := usageCursor{rec.ReportedAt, iccid, rec.Start}
 				if !rec.ReportedAt.After(req.Now) && after.before(c) {
@@ -116,8 +119,8 @@ func (s *Simulator) usageRecord(iccid string, l *line, w time.Time, state string
 		Country:      s.Info.HomeCountry, Roaming: RoamingNone,
 		ReportedAt: end.Add(s.between(u.ReportDelay, "reportDelay", iccid, key)).UTC()}
 	actual := s.intBetween(u.DataBytes, "data", iccid, key)
-	if m, ok := valueAt(l.traffic, func(c trafficChange) time.Time { return c.at }, w); ok && m.daily != nil {
-		actual, rec.VoiceSeconds, rec.SMSMessages = s.modelled(m.daily, interval, iccid, key, w)
+	if m, _ := s.modelledAt(l, w); m != nil {
+		actual, rec.VoiceSeconds, rec.SMSMessages = s.modelled(m, interval, iccid, key, w)
 	}
 	if t, ok := valueAt(l.throttles, func(c throttleChange) time.Time { return c.at }, w); ok {
 		actual = capped(actual, t.bps, interval)

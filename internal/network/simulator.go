@@ -63,6 +63,9 @@ type Simulator struct {
 	profiles map[string]*esimProfile
 	portings map[string]*porting
 	faults   []*Fault
+	// modelled marks the projects whose lines use only their traffic
+	// models (see SetTraffic).
+	modelledProjects map[string]bool
 }
 
 // answer is what a key got the first time.

@@ -69,7 +69,9 @@ func insertAt[T any](changes []T, at func(T) time.Time, c T) []T {
 }
 
 // SetTraffic gives a line a traffic model from req.At on. A line the
-// simulator does not know yet is remembered for when it activates.
+// simulator does not know yet is remembered for when it activates. From
+// its first model on, a project's lines without a model use nothing: a
+// test project sees only the usage it modelled.
 func (s *Simulator) SetTraffic(_ context.Context, req TrafficRequest) error {
 	if err := checkICCID(req.ICCID); err != nil {
 		return err
@@ -84,6 +86,10 @@ func (s *Simulator) SetTraffic(_ context.Context, req TrafficRequest) error {
 		l = &line{project: req.Project}
 		s.lines[req.ICCID] = l
 	}
+	if s.modelledProjects == nil {
+		s.modelledProjects = map[string]bool{}
+	}
+	s.modelledProjects[req.Project] = true
 	l.traffic = insertAt(l.traffic, func(c trafficChange) time.Time { return c.at }, trafficChange{at: req.At, daily: req.Daily})
 	return nil
 }
@@ -103,6 +109,15 @@ func (s *Simulator) Throttle(ctx context.Context, req ThrottleRequest) error {
 		return struct{}{}, nil
 	})
 	return err
+}
+
+// modelledAt is the model of a line at w, if its project uses models.
+func (s *Simulator) modelledAt(l *line, w time.Time) (*DailyTraffic, bool) {
+	if !s.modelledProjects[l.project] {
+		return nil, false
+	}
+	m, _ := valueAt(l.traffic, func(c trafficChange) time.Time { return c.at }, w)
+	return m.daily, true
 }
 
 // modelled draws one interval's use of a modelled line: the daily amount
