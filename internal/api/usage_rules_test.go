@@ -278,3 +278,90 @@ func TestReplayedFeedBatchChangesNothing(t *testing.T) {
 func opFor(project, kind, payload string) outbound.Operation {
 	return outbound.Operation{ID: "op_test", Project: project, Kind: kind, Payload: json.RawMessage(payload)}
 }
+
+// TestTrafficModelBringsAYearOfUsageWithOneAdvance: a test line given a
+// model uses about its daily amounts every day through the carrier's feed;
+// one advance of a year brings every day in, with the renewals' fresh
+// balances and the notifications.
+func TestTrafficModelBringsAYearOfUsageWithOneAdvance(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		w := newWorld(t, db)
+		plan := w.plan(map[string]any{"allowances": map[string]any{"dataBytes": 5_000_000_000, "voiceSeconds": 36000, "smsMessages": 100}})
+		s := w.activeSub(plan, w.user(nil), "auto")
+		var m struct{ Model string }
+		w.Post("/testing/projects/"+w.Project+"/subscriptions/"+s.ID+"/trafficModel", map[string]any{"model": "typical"}).Expect(http.StatusOK).Decode(&m)
+		start := w.now()
+		began := time.Now()
+		w.advanceTo(start.AddDate(1, 0, 3))
+		t.Logf("a year of one modelled line: %s", time.Since(began))
+		recs := w.usage(s.ID, "?start="+start.Format(time.RFC3339)+"&end="+start.AddDate(1, 0, 0).Format(time.RFC3339))
+		days := map[time.Time]int64{}
+		for _, r := range recs {
+			days[r.Start] += r.Data
+		}
+		if len(days) < 364 {
+			t.Fatalf("%d days of usage in a year, want 365", len(days))
+		}
+		var total int64
+		for _, d := range days {
+			total += d
+		}
+		if avg := total / int64(len(days)); avg < 100_000_000 || avg > 200_000_000 {
+			t.Fatalf("typical averages %d bytes a day, want about 150 MB", avg)
+		}
+		notes := noteKinds(w.notes(s.ID))
+		if notes[0] != "started" || slices.Index(notes[1:], "started") >= 0 || !slices.Contains(notes, "thresholdExceeded/data/70") {
+			t.Fatalf("notifications = %v", notes)
+		}
+		b := w.balances(s.ID)[0]
+		if b.Source.SubscriptionPeriod != 13 || b.Used == 0 || b.Used > 5_000_000_000 {
+			t.Fatalf("balance after a year = %+v", b)
+		}
+		if got := w.sub(s.ID).FirstUsageAt; got == nil || got.Before(*s.ActivatedAt) {
+			t.Fatalf("firstUsageAt = %v", got)
+		}
+	})
+}
+
+// TestDelayedFeedNotifiesWhenTheUsageArrives: a provider that reports
+// every 3 hours, 2 to 5 days late and 5-7 % over, brings usage in late;
+// each notification is recorded when its usage arrives and says when the
+// usage happened.
+func TestDelayedFeedNotifiesWhenTheUsageArrives(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		w := newWorld(t, db)
+		plan := w.plan(map[string]any{"provider": "p1", "allowances": map[string]any{"dataBytes": 2_000_000_000, "voiceSeconds": nil, "smsMessages": nil}})
+		s := w.activeSub(plan, w.user(nil), "auto")
+		w.Post("/testing/projects/"+w.Project+"/subscriptions/"+s.ID+"/trafficModel",
+			map[string]any{"daily": map[string]any{"data": 100_000_000, "voice": 0, "sms": 0}}).Expect(http.StatusOK)
+		w.advance(24 * time.Hour)
+		if got := w.usage(s.ID, ""); len(got) != 0 {
+			t.Fatalf("usage a day in = %+v, want none yet (2 to 5 days late)", got)
+		}
+		w.advance(20 * 24 * time.Hour)
+		var at []recordedEvent
+		for _, e := range w.eventsOf(s.ID) {
+			if e.Type == "com.gigs.usageNotification.created" {
+				at = append(at, e)
+			}
+		}
+		ns := w.notes(s.ID)
+		if len(ns) < 2 || ns[0].Type != "started" {
+			t.Fatalf("notifications = %v", noteKinds(ns))
+		}
+		for i, n := range ns {
+			if late := at[i].Time.Sub(n.UsageAt); late < 48*time.Hour-3*time.Hour || late > 6*24*time.Hour {
+				t.Fatalf("notification %s recorded %s after its usage, want 2 to 5 days", n.Type, late)
+			}
+		}
+		var sum int64
+		for _, r := range w.usage(s.ID, "?start="+s.ActivatedAt.Format(time.RFC3339)+"&end="+s.ActivatedAt.Add(10*24*time.Hour).Format(time.RFC3339)) {
+			sum += r.Data
+		}
+		if per := sum / 10; per < 70_000_000 || per > 140_000_000 {
+			t.Fatalf("10 days carried %d bytes a day, want about 106 MB (100 MB + 5-7 %%)", per)
+		}
+	})
+}
