@@ -2,6 +2,7 @@ package subscriptions
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"strings"
 	"time"
@@ -54,14 +55,30 @@ func LineOf(ctx context.Context, q store.Querier, project, id string) (*Line, er
 	return usageLine(r, sim), nil
 }
 
-// prefixedColumns are columns for the subscriptions table aliased s.
-var prefixedColumns = func() string {
-	cols := strings.Split(columns, ",")
-	for i, c := range cols {
-		cols[i] = "s." + strings.TrimSpace(c)
+// lineColumns are what a line needs of a subscription row (aliased s):
+// the ingest reads thousands per batch, so it skips the JSON columns.
+const lineColumns = `s.id, s.project_id, s.plan_id, s.status, s.created_at, s.sim_id, s.phone_number, s.activated_at,
+	s.anchor_at, s.anchor_period, s.period_number, s.period_start, s.period_end, s.ended_at, s.first_usage_at, m.iccid`
+
+func scanLine(sc store.Scanner) (*record, string, error) {
+	var (
+		r                                      record
+		created                                int64
+		simID, phone                           sql.NullString
+		activated, anchor, pStart, pEnd, ended sql.NullInt64
+		firstUsage, anchorPeriod, number       sql.NullInt64
+		iccid                                  string
+	)
+	err := sc.Scan(&r.ID, &r.Project, &r.PlanID, &r.Status, &created, &simID, &phone, &activated,
+		&anchor, &anchorPeriod, &number, &pStart, &pEnd, &ended, &firstUsage, &iccid)
+	r.CreatedAt, r.SIMID, r.PhoneNumber = store.Time(created), simID.String, phone.String
+	r.ActivatedAt, r.AnchorAt, r.EndedAt, r.FirstUsageAt = store.NullTime(activated), store.NullTime(anchor), store.NullTime(ended), store.NullTime(firstUsage)
+	r.AnchorPeriod = int(anchorPeriod.Int64)
+	if number.Valid && pStart.Valid && pEnd.Valid {
+		r.Period = &Period{Number: int(number.Int64), Start: store.Time(pStart.Int64), End: store.Time(pEnd.Int64)}
 	}
-	return strings.Join(cols, ", ")
-}()
+	return &r, iccid, err
+}
 
 // LinesByICCID finds the subscriptions that ever ran on the provider's
 // SIMs with these ICCIDs, by ICCID, oldest activation first. A SIM serves
@@ -75,7 +92,7 @@ func LinesByICCID(ctx context.Context, q store.Querier, project, provider string
 	for _, i := range iccids {
 		args = append(args, i)
 	}
-	query := `SELECT ` + prefixedColumns + `, m.iccid FROM subscriptions s JOIN sims m ON m.id = s.sim_id
+	query := `SELECT ` + lineColumns + ` FROM sims m JOIN subscriptions s ON s.sim_id = m.id
 		WHERE m.project_id = ? AND m.provider = ? AND m.iccid IN (?` + strings.Repeat(", ?", len(iccids)-1) + `)
 		AND s.activated_at IS NOT NULL ORDER BY m.iccid, s.activated_at, s.id`
 	type row struct {
@@ -83,8 +100,7 @@ func LinesByICCID(ctx context.Context, q store.Querier, project, provider string
 		iccid string
 	}
 	rows, err := store.All(ctx, q, func(sc store.Scanner) (row, error) {
-		var iccid string
-		r, err := scan(suffixScanner{sc, &iccid})
+		r, iccid, err := scanLine(sc)
 		return row{r, iccid}, err
 	}, query, args...)
 	if err != nil {
@@ -100,14 +116,6 @@ func LinesByICCID(ctx context.Context, q store.Querier, project, provider string
 	}
 	return out, nil
 }
-
-// suffixScanner reads extra columns after the subscription's.
-type suffixScanner struct {
-	store.Scanner
-	extra *string
-}
-
-func (s suffixScanner) Scan(dest ...any) error { return s.Scanner.Scan(append(dest, s.extra)...) }
 
 // PeriodAt is the period that holds t: the current one, a later one when
 // the renewal has not run yet, or an earlier one measured from the

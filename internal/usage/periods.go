@@ -66,9 +66,13 @@ func lockPeriods(ctx context.Context, tx *store.Tx, keys []periodKey, states map
 			p := states[k].period
 			args = append(args, k.sub, k.number, store.Micros(p.Start), store.Micros(p.End))
 		}
-		if _, err := tx.Exec(ctx, `INSERT INTO usage_periods (subscription_id, period_number, usable_from, usable_until) VALUES `+
-			placeholders(n, 4)+` ON CONFLICT DO NOTHING`, args...); err != nil {
-			return fmt.Errorf("usage: periods: %w", err)
+		// On PostgreSQL a missing row is inserted first so that it can be
+		// locked; SQLite's single writer needs no lock, and the save inserts.
+		if tx.Dialect() == store.Postgres {
+			if _, err := tx.Exec(ctx, `INSERT INTO usage_periods (subscription_id, period_number, usable_from, usable_until) VALUES `+
+				placeholders(n, 4)+` ON CONFLICT DO NOTHING`, args...); err != nil {
+				return fmt.Errorf("usage: periods: %w", err)
+			}
 		}
 		args = args[:0]
 		for _, k := range rest[:n] {
