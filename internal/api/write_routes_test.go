@@ -138,6 +138,8 @@ func validWriteBodies(ww *writeWorld, receiver string) map[string]any {
 		"POST /testing/projects/{project}/snapshots":                                       map[string]any{"name": "before"},
 		"POST /testing/projects/{project}/snapshots/{snapshot}/restore":                    nil,
 		"POST /testing/projects/{project}/reset":                                           nil,
+		"POST /testing/projects/{project}/subscriptions/{subscription}/usage":              map[string]any{"data": 1000, "voice": 60, "sms": 1},
+		"POST /testing/projects/{project}/subscriptions/{subscription}/trafficModel":       map[string]any{"model": "typical"},
 	}
 }
 

@@ -40,6 +40,8 @@ var Children = map[string]child{
 	"webhook_attempts":   {where: `endpoint_id IN (SELECT id FROM webhook_endpoints WHERE project_id = ?)`},
 	"operation_attempts": {where: `operation_id IN (SELECT id FROM operations WHERE project_id = ?)`},
 	"phone_numbers":      {where: `sim_id IN (SELECT id FROM sims WHERE project_id = ?)`, pool: "sim_id"},
+	"usage_days":         {where: `subscription_id IN (SELECT id FROM subscriptions WHERE project_id = ?)`},
+	"usage_periods":      {where: `subscription_id IN (SELECT id FROM subscriptions WHERE project_id = ?)`},
 }
 
 // Global are tables that hold no project's data: the projects themselves
