@@ -145,6 +145,7 @@ func (s *Server) routes() {
 
 	s.read("GET /testing/projects/{project}/clock", s.getClock)
 	s.outsideTx("POST /testing/projects/{project}/clock/advance", s.advanceClock)
+	s.snapshotRoutes()
 	s.providerRoutes()
 	s.handle("POST /carriers/{provider}/callbacks", s.carrierCallback)
 

@@ -36,6 +36,7 @@ const (
 	User         = "usr"
 	Webhook      = "whe"
 	Delivery     = "msg"
+	Snapshot     = "snp"
 )
 
 const alphabet = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
