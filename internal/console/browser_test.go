@@ -126,7 +126,7 @@ func (c *chrome) html() string {
 
 // screenshot saves the page as NN-name.png in the artifacts.
 func (c *chrome) screenshot(name string) {
-	buf, err := chromedp.Run(c.ctx, chromedp.FullScreenshot(80))
+	buf, err := chromedp.Run(c.ctx, chromedp.FullScreenshot(100))
 	if err != nil {
 		c.t.Logf("screenshot %s: %v", name, err)
 		return

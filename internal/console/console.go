@@ -9,7 +9,6 @@ import (
 	"context"
 	"crypto/subtle"
 	"embed"
-	"errors"
 	"fmt"
 	"html/template"
 	"io/fs"
@@ -102,6 +101,10 @@ func New(cfg Config) *Console {
 
 // Routes lists the patterns of every console route behind a session.
 func (c *Console) Routes() []string { return append([]string(nil), c.routes...) }
+
+// ShowsCredentials says whether a route of Routes is one that only owners
+// and developers may open.
+func (c *Console) ShowsCredentials(route string) bool { return credentialPages[route] }
 
 func (c *Console) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h := w.Header()
@@ -312,17 +315,7 @@ func (c *Console) home(rq *request) (*answer, error) {
 	return &answer{page: "projects", data: rq.session.Roles}, nil
 }
 
-// errNoProject is for code paths that need the project of a page.
-var errNoProject = errors.New("console: no project on this route")
-
 func (rq *request) base() string { return "/console/p/" + rq.project.ID }
-
-func (rq *request) projectID() (string, error) {
-	if rq.project == nil {
-		return "", errNoProject
-	}
-	return rq.project.ID, nil
-}
 
 // formText reads a trimmed form field.
 func (rq *request) formText(name string) string { return strings.TrimSpace(rq.PostForm.Get(name)) }

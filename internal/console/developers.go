@@ -15,7 +15,7 @@ func init() {
 	// Every developer page shows or manages credentials: owners and
 	// developers only.
 	Register(
-		Page{Route: "GET /developers", Nav: "Developers", Credentials: true, Handle: (*Console).developers},
+		Page{Route: "GET /developers", Nav: "Developers", Order: 90, Credentials: true, Handle: (*Console).developers},
 		Page{Route: "GET /developers/webhooks/{endpoint}", Credentials: true, Handle: (*Console).endpoint},
 		Page{Route: "POST /developers/webhooks/{endpoint}/deliveries/{delivery}/retry", Credentials: true, Handle: (*Console).retryDelivery},
 		Page{Route: "POST /developers/apiKeys", Credentials: true, Handle: (*Console).createKey},

@@ -9,7 +9,7 @@ import (
 
 func init() {
 	Register(
-		Page{Route: "GET /events", Nav: "Events", Handle: (*Console).eventList},
+		Page{Route: "GET /events", Nav: "Events", Order: 50, Handle: (*Console).eventList},
 		Page{Route: "GET /events/{event}", Handle: (*Console).event},
 	)
 }

@@ -11,7 +11,7 @@ import (
 
 func init() {
 	Register(
-		Page{Route: "GET /invoices", Nav: "Invoices", Handle: (*Console).invoiceList},
+		Page{Route: "GET /invoices", Nav: "Invoices", Order: 40, Handle: (*Console).invoiceList},
 		Page{Route: "GET /invoices/{invoice}", Handle: (*Console).invoice},
 		Page{Route: "POST /invoices/{invoice}/creditNotes", Handle: (*Console).issueCreditNote},
 	)

@@ -12,7 +12,7 @@ import (
 )
 
 func init() {
-	Register(Page{Route: "GET /{$}", Nav: "Overview", Handle: (*Console).overview})
+	Register(Page{Route: "GET /{$}", Nav: "Overview", Order: 10, Handle: (*Console).overview})
 }
 
 // figure is one number of the overview and the filtered list it stands for.

@@ -4,6 +4,7 @@ import (
 	"html/template"
 	"io/fs"
 	"net/http"
+	"slices"
 	"strings"
 
 	"cellgate/internal/operators"
@@ -19,9 +20,12 @@ type Page struct {
 	// Route is "GET /path" or "POST /path" below the project, such as
 	// "GET /users/{user}". "GET /" is the overview.
 	Route string
-	// Nav, when set, adds the page to the navigation under this label, in
-	// registration order (a GET without path parameters).
-	Nav string
+	// Nav, when set, adds the page to the navigation under this label (a
+	// GET without path parameters), at its Order: Overview 10, Users 20,
+	// Subscriptions 30, Invoices 40, Events 50, Developers 90; a usage,
+	// portings or payments page takes a number in between.
+	Nav   string
+	Order int
 	// Credentials restricts the page to roles that see credentials (owner
 	// and developer): API keys, webhook secrets, SIM credentials.
 	Credentials bool
@@ -65,7 +69,9 @@ func Register(pages ...Page) {
 func navFor(project string, role operators.Role, current string) []navEntry {
 	var out []navEntry
 	base := "/console/p/" + project
-	for _, p := range registry {
+	pages := slices.Clone(registry)
+	slices.SortStableFunc(pages, func(a, b Page) int { return a.Order - b.Order })
+	for _, p := range pages {
 		if p.Nav == "" || (p.Credentials && !role.SeesCredentials()) {
 			continue
 		}

@@ -15,7 +15,7 @@ import (
 
 func init() {
 	Register(
-		Page{Route: "GET /subscriptions", Nav: "Subscriptions", Handle: (*Console).subscriptionList},
+		Page{Route: "GET /subscriptions", Nav: "Subscriptions", Order: 30, Handle: (*Console).subscriptionList},
 		Page{Route: "GET /subscriptions/{subscription}", Handle: (*Console).subscription},
 		Page{Route: "POST /subscriptions/{subscription}/cancel", Handle: lineAction(cancelLine)},
 		Page{Route: "POST /subscriptions/{subscription}/resume", Handle: lineAction(resumeLine)},

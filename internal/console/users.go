@@ -18,7 +18,7 @@ import (
 
 func init() {
 	Register(
-		Page{Route: "GET /users", Nav: "Users", Handle: (*Console).users},
+		Page{Route: "GET /users", Nav: "Users", Order: 20, Handle: (*Console).users},
 		Page{Route: "GET /users/{user}", Handle: (*Console).user},
 	)
 }
