@@ -179,4 +179,3 @@ func (c *Console) advanceClock(rq *request) (*answer, error) {
 	}
 	return &answer{redirect: rq.base() + "/developers"}, nil
 }
-

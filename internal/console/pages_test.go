@@ -122,7 +122,9 @@ func TestConsoleIssuesPartialAndFullCreditNotes(t *testing.T) {
 		if p := b.post(inv+"/creditNotes", url.Values{"lineItem": {line[1]}, "amount": {"-1"}}); p.status != http.StatusUnprocessableEntity {
 			t.Fatalf("negative amount: %d", p.status)
 		}
-		var notes struct{ Items []struct{ Total struct{ Amount int64 } } }
+		var notes struct {
+			Items []struct{ Total struct{ Amount int64 } }
+		}
 		w.Get(w.P("/creditNotes?invoice=" + w.ids["invoice"])).Expect(http.StatusOK).Decode(&notes)
 		if len(notes.Items) != 2 || notes.Items[1].Total.Amount != 250 {
 			t.Fatalf("credit notes = %+v", notes.Items)

@@ -20,7 +20,7 @@ import (
 const pageSize = 25
 
 var funcs = template.FuncMap{
-	"money": func(p money.Price) string { return formatMoney(p.Amount, p.Currency) },
+	"money":  func(p money.Price) string { return formatMoney(p.Amount, p.Currency) },
 	"amount": formatMoney,
 	"when": func(t any) string {
 		switch v := t.(type) {
