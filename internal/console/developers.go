@@ -2,6 +2,7 @@ package console
 
 import (
 	"context"
+	"strconv"
 	"time"
 
 	"cellgate/internal/errs"
@@ -18,6 +19,7 @@ func init() {
 		Page{Route: "GET /developers", Nav: "Developers", Order: 90, Credentials: true, Handle: (*Console).developers},
 		Page{Route: "GET /developers/webhooks/{endpoint}", Credentials: true, Handle: (*Console).endpoint},
 		Page{Route: "POST /developers/webhooks/{endpoint}/deliveries/{delivery}/retry", Credentials: true, Handle: (*Console).retryDelivery},
+		Page{Route: "POST /developers/webhooks/{endpoint}/recover", Credentials: true, Handle: (*Console).recoverEndpoint},
 		Page{Route: "POST /developers/apiKeys", Credentials: true, Handle: (*Console).createKey},
 		Page{Route: "POST /developers/apiKeys/{apiKey}/revoke", Credentials: true, Handle: (*Console).revokeKey},
 		Page{Route: "POST /developers/clock/advance", Credentials: true, Handle: (*Console).advanceClock},
@@ -115,6 +117,28 @@ func (c *Console) retryDelivery(rq *request) (*answer, error) {
 	}
 	err = c.act(rq, func(ctx context.Context, tx *store.Tx, _ time.Time) error {
 		_, err := webhooks.Retry(ctx, tx, rq.project.ID, ep, id)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return rq.redirectf("/developers/webhooks/%s", ep), nil
+}
+
+// recoverEndpoint sends again every failed delivery of the endpoint from
+// the last hours given (wall clock), as POST .../recover does.
+func (c *Console) recoverEndpoint(rq *request) (*answer, error) {
+	ep, err := pathID(rq, "endpoint", "webhookEndpoint")
+	if err != nil {
+		return nil, err
+	}
+	hours, err := strconv.Atoi(rq.formText("hours"))
+	if err != nil || hours < 1 || hours > 24*90 {
+		return nil, errs.Invalid("sinceInvalid", "Recover the failed deliveries of the last 1 to 2160 hours.")
+	}
+	since := time.Now().Add(-time.Duration(hours) * time.Hour)
+	err = c.act(rq, func(ctx context.Context, tx *store.Tx, _ time.Time) error {
+		_, err := webhooks.Recover(ctx, tx, rq.project.ID, ep, since)
 		return err
 	})
 	if err != nil {

@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"cellgate/internal/apitest"
 	"cellgate/internal/operators"
@@ -142,14 +143,24 @@ func TestConsoleRetriesAFailedDelivery(t *testing.T) {
 			t.Fatalf("endpoint page: %s", p.body)
 		}
 		b.post(ep+"/deliveries/"+w.ids["delivery"]+"/retry", nil).follow().expect(http.StatusOK)
+		// The retry made it due again: the worker sends it a second time.
+		waitFailed(t, w, w.ids["endpoint"], w.ids["delivery"])
 		var d struct{ Attempts []any }
 		w.Get(w.P("/webhookEndpoints/" + w.ids["endpoint"] + "/deliveries/" + w.ids["delivery"])).Expect(http.StatusOK).Decode(&d)
-		if w.count(`SELECT attempts FROM webhook_deliveries WHERE id = ?`, w.ids["delivery"]) < 1 {
-			t.Fatal("delivery lost its attempts")
+		if len(d.Attempts) != 2 {
+			t.Fatalf("attempts after the retry: %d, want 2", len(d.Attempts))
 		}
-		// The retry made the delivery due again: the worker sends it.
 		if p := b.post(ep+"/deliveries/msg_0000000000000000000000/retry", nil); p.status != http.StatusNotFound {
 			t.Fatalf("unknown delivery: %d", p.status)
+		}
+		// Recover: the failed deliveries of the last hours are due again.
+		b.post(ep+"/recover", url.Values{"hours": {"24"}}).follow().expect(http.StatusOK)
+		waitFailed(t, w, w.ids["endpoint"], w.ids["delivery"])
+		if w.count(`SELECT attempts FROM webhook_deliveries WHERE id = ?`, w.ids["delivery"]) != 3 {
+			t.Fatal("the recovered delivery was not sent again")
+		}
+		if p := b.post(ep+"/recover", url.Values{"hours": {"0"}}); p.status != http.StatusUnprocessableEntity {
+			t.Fatalf("recover 0 hours: %d", p.status)
 		}
 	})
 }
@@ -291,4 +302,21 @@ func TestConsoleAdvancesTheTestClock(t *testing.T) {
 			t.Fatalf("event page: %s", ev.body)
 		}
 	})
+}
+
+// waitFailed waits until the worker has tried a delivery again and failed.
+func waitFailed(t *testing.T, w *world, endpoint, id string) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		var d struct{ Status string }
+		w.Get(w.P("/webhookEndpoints/" + endpoint + "/deliveries/" + id)).Expect(http.StatusOK).Decode(&d)
+		if d.Status == "failed" {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("delivery %s is %s", id, d.Status)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 }
