@@ -19,6 +19,7 @@ import (
 	"cellgate/internal/events"
 	"cellgate/internal/platform"
 	"cellgate/internal/store"
+	"cellgate/internal/usage"
 	"cellgate/internal/users"
 )
 
@@ -84,6 +85,7 @@ func New(cfg Config) *Server {
 		mux: http.NewServeMux(),
 	}
 	registerStoreMetrics(cfg.Registry, cfg.DB)
+	usage.RegisterMetrics(cfg.Registry, cfg.DB)
 	s.routes()
 	for p := range secretRoutes {
 		if !slices.Contains(s.patterns, p) {
@@ -154,6 +156,7 @@ func (s *Server) routes() {
 	s.read("GET /projects/{project}/events/{event}", readByID(s, "event", "event", s.getEvent))
 
 	s.webhookRoutes()
+	s.usageRoutes()
 	s.apiKeyRoutes()
 	s.consoleRoutes()
 

@@ -136,6 +136,8 @@ func validWriteBodies(ww *writeWorld, receiver string) map[string]any {
 		"DELETE /testing/providers/{provider}/faults":                                      nil,
 		"POST /projects/{project}/apiKeys":                                                 map[string]any{"name": "ci"},
 		"POST /projects/{project}/apiKeys/{apiKey}/revoke":                                 nil,
+		"POST /testing/projects/{project}/subscriptions/{subscription}/usage":              map[string]any{"data": 1000, "voice": 60, "sms": 1},
+		"POST /testing/projects/{project}/subscriptions/{subscription}/trafficModel":       map[string]any{"model": "typical"},
 	}
 }
 
