@@ -56,6 +56,7 @@ func seedWriteWorld(w *world) *writeWorld {
 		"snapshot": snapshot,
 		"project":  w.Project, "user": user, "address": addr, "plan": plan, "subscription": s.ID,
 		"invoice": inv.ID, "creditNote": note.ID, "provider": "test", "sim": w.Post(w.P("/sims"), map[string]any{"iccid": "89012600000000000033", "provider": "test"}).Expect(http.StatusCreated).ID(), "event": lastEvent(w),
+		"apiKey": w.Post(w.P("/apiKeys"), map[string]any{"name": "spare"}).Expect(http.StatusCreated).ID(),
 	}}
 }
 
@@ -138,6 +139,8 @@ func validWriteBodies(ww *writeWorld, receiver string) map[string]any {
 		"POST /testing/projects/{project}/snapshots":                                       map[string]any{"name": "before"},
 		"POST /testing/projects/{project}/snapshots/{snapshot}/restore":                    nil,
 		"POST /testing/projects/{project}/reset":                                           nil,
+		"POST /projects/{project}/apiKeys":                                                 map[string]any{"name": "ci"},
+		"POST /projects/{project}/apiKeys/{apiKey}/revoke":                                 nil,
 		"POST /testing/projects/{project}/subscriptions/{subscription}/usage":              map[string]any{"data": 1000, "voice": 60, "sms": 1},
 		"POST /testing/projects/{project}/subscriptions/{subscription}/trafficModel":       map[string]any{"model": "typical"},
 	}
