@@ -48,7 +48,7 @@ func New(db *store.DB, log *slog.Logger, carriers *network.Registry) *Platform {
 	invoices := &billing.Invoices{}
 	flows := &lines.Service{Subscriptions: subs, Billing: invoices}
 	kinds := outbound.Kinds{}
-	for _, ks := range []outbound.Kinds{subs.Operations(), sims.Operations(carriers)} {
+	for _, ks := range []outbound.Kinds{subs.Operations(), sims.Operations(carriers), flows.Operations()} {
 		for kind, k := range ks {
 			kinds[kind] = k
 		}

@@ -122,6 +122,16 @@ func save(ctx context.Context, tx *store.Tx, r *record, now time.Time) error {
 	return nil
 }
 
+// savePlanAndSIM writes the two columns a change moves; save writes the
+// rest.
+func savePlanAndSIM(ctx context.Context, tx *store.Tx, r *record, now time.Time) error {
+	_, err := tx.Exec(ctx, `UPDATE subscriptions SET plan_id = ?, sim_id = ?, updated_at = ? WHERE id = ?`, r.PlanID, r.SIMID, store.Micros(now), r.ID)
+	if err != nil {
+		return fmt.Errorf("subscriptions: save plan of %s: %w", r.ID, err)
+	}
+	return nil
+}
+
 // savePeriod writes the current period alone.
 func savePeriod(ctx context.Context, tx *store.Tx, r *record, now time.Time) error {
 	_, err := tx.Exec(ctx, `UPDATE subscriptions SET period_number = ?, period_start = ?, period_end = ?, updated_at = ? WHERE id = ?`,
