@@ -161,6 +161,7 @@ func (s *Server) routes() {
 
 	s.webhookRoutes()
 	s.changeRoutes()
+	s.addonRoutes()
 
 	s.mux.HandleFunc("/", s.notFound)
 }
