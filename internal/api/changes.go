@@ -7,8 +7,11 @@ import (
 	"cellgate/internal/subscriptions"
 )
 
-// changeRoutes are the subscription change endpoints (docs/changes.md).
+// changeRoutes are the subscription change endpoints, the add-on catalog
+// and the add-ons bought for subscriptions (docs/changes.md).
 func (s *Server) changeRoutes() {
+	s.addonRoutes()
+	s.subscriptionAddonRoutes()
 	s.write("POST /projects/{project}/subscriptionChanges", 201, s.createChange)
 	s.read("GET /projects/{project}/subscriptionChanges", s.listChanges)
 	s.read("GET /projects/{project}/subscriptionChanges/{subscriptionChange}", readByID(s, "subscriptionChange", "subscriptionChange", subscriptions.GetChange))

@@ -161,7 +161,6 @@ func (s *Server) routes() {
 
 	s.webhookRoutes()
 	s.changeRoutes()
-	s.addonRoutes()
 
 	s.mux.HandleFunc("/", s.notFound)
 }

@@ -54,8 +54,9 @@ func seedWriteWorld(w *world) *writeWorld {
 	w.advance(3 * time.Minute) // the subscription activates: changes and add-ons need an active one
 	ch := w.changeOK(map[string]any{"subscription": s.ID, "plan": w.planWith(2_000_000_000, 1000, nil), "when": "renewal"})
 	addon := w.addonOK(plan, nil)
+	bought := w.buyAddon(s.ID, addon.ID)
 	return &writeWorld{world: w, params: map[string]string{
-		"subscriptionChange": ch.ID, "addon": addon.ID,
+		"subscriptionChange": ch.ID, "addon": addon.ID, "subscriptionAddon": bought.ID,
 		"project": w.Project, "user": user, "address": addr, "plan": plan, "subscription": s.ID,
 		"invoice": inv.ID, "creditNote": note.ID, "provider": "test", "sim": w.Post(w.P("/sims"), map[string]any{"iccid": "89012600000000000033", "provider": "test"}).Expect(http.StatusCreated).ID(), "event": lastEvent(w),
 	}}
@@ -139,6 +140,8 @@ func validWriteBodies(ww *writeWorld, receiver string) map[string]any {
 		"DELETE /projects/{project}/subscriptionChanges/{subscriptionChange}":              nil,
 		"POST /projects/{project}/addons":                                                  addonBody(p["plan"], nil),
 		"PATCH /projects/{project}/addons/{addon}":                                         map[string]any{"name": "Renamed"},
+		"POST /projects/{project}/subscriptionAddons":                                      map[string]any{"subscription": p["subscription"], "addon": p["addon"]},
+		"POST /projects/{project}/subscriptionAddons/{subscriptionAddon}/cancel":           nil,
 		"POST /testing/providers/{provider}/faults":                                        map[string]any{"operation": "lines.activate", "count": 1, "code": "activationRejected"},
 		"DELETE /testing/providers/{provider}/faults":                                      nil,
 	}

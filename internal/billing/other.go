@@ -87,6 +87,24 @@ func (e *Invoices) InvoiceChange(ctx context.Context, tx *store.Tx, b *subscript
 	return inv.ID, inv.Status == StatusPaid, nil
 }
 
+// InvoiceAddon invoices an add-on bought for a billed subscription: one
+// line at the add-on's price, with taxes and fees. It returns the invoice
+// and whether it is paid.
+func (e *Invoices) InvoiceAddon(ctx context.Context, tx *store.Tx, b *subscriptions.Billed, a *catalog.Addon, now time.Time) (string, bool, error) {
+	set, err := settingsOf(ctx, tx, b.Project)
+	if err != nil || set == nil {
+		return "", false, err
+	}
+	if a.Price.Currency != set.Currency {
+		return "", false, errs.Invalid("addonCurrencyMismatch", "The add-on %s is priced in %s but the project bills in %s.", a.ID, a.Price.Currency, set.Currency)
+	}
+	inv, err := e.issueOther(ctx, tx, b, b.Plan, set, &otherLine{amount: a.Price.Amount, description: a.Name, addon: a.ID}, now)
+	if err != nil {
+		return "", false, err
+	}
+	return inv.ID, inv.Status == StatusPaid, nil
+}
+
 // issueOther issues an invoice with reason other for one line.
 func (e *Invoices) issueOther(ctx context.Context, tx *store.Tx, b *subscriptions.Billed, plan *catalog.Plan, set *projects.Billing,
 	line *otherLine, now time.Time) (*Invoice, error) {

@@ -75,10 +75,16 @@ func (s *Service) handleOverdue(ctx context.Context, tx *store.Tx, t timeline.Ti
 }
 
 // otherSettled starts what a paid invoice with reason other paid for (a
-// plan change), or fails it when the invoice was voided.
+// plan change or an add-on), or drops it when the invoice was voided.
 func (s *Service) otherSettled(ctx context.Context, tx *store.Tx, project string, inv *billing.Invoice, now time.Time) error {
 	if inv.Status == billing.StatusVoided {
-		return s.Subscriptions.ChangeVoided(ctx, tx, project, inv.ID, now)
+		if err := s.Subscriptions.ChangeVoided(ctx, tx, project, inv.ID, now); err != nil {
+			return err
+		}
+		return s.Subscriptions.AddonVoided(ctx, tx, project, inv.ID, now)
 	}
-	return s.Subscriptions.ChangePaid(ctx, tx, project, inv.ID, now)
+	if err := s.Subscriptions.ChangePaid(ctx, tx, project, inv.ID, now); err != nil {
+		return err
+	}
+	return s.Subscriptions.AddonPaid(ctx, tx, project, inv.ID, now)
 }

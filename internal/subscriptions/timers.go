@@ -17,7 +17,8 @@ import (
 
 // Handlers are the lifecycle's timers that involve nothing but SIMs.
 func (s *Service) Handlers() timeline.Handlers {
-	return timeline.Handlers{sims.KindRetire: sims.HandleRetire, KindChangeDue: s.handleChangeDue}
+	return timeline.Handlers{sims.KindRetire: sims.HandleRetire, KindChangeDue: s.handleChangeDue,
+		KindAddonLatch: s.handleLatch, KindAddonEnd: s.handleAddonEnd}
 }
 
 // Activate runs when the provider confirms the line: the SIM goes active
