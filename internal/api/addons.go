@@ -110,19 +110,7 @@ func (s *Server) listSubscriptionAddons(rq *request) (any, error) {
 }
 
 func (s *Server) cancelSubscriptionAddon(rq *request, tx *store.Tx, now time.Time) (any, error) {
-	id, err := pathID(rq.Request, "subscriptionAddon", "subscriptionAddon")
-	if err != nil {
-		return nil, err
-	}
-	if err := subscriptions.AddonExists(rq.ctx, tx, rq.project, id); err != nil {
-		return nil, err
-	}
-	if err := rq.noQuery(); err != nil {
-		return nil, err
-	}
-	var none struct{}
-	if err := rq.decodeOptional(&none); err != nil {
-		return nil, err
-	}
-	return s.platform.Lines.CancelAddon(rq.ctx, tx, rq.project, id, now)
+	return s.bodilessAction(rq, tx, "subscriptionAddon", subscriptions.AddonExists, func(id string) (any, error) {
+		return s.platform.Lines.CancelAddon(rq.ctx, tx, rq.project, id, now)
+	})
 }

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"time"
 
 	"cellgate/internal/store"
@@ -49,11 +50,21 @@ func (s *Server) listChanges(rq *request) (any, error) {
 }
 
 func (s *Server) deleteChange(rq *request, tx *store.Tx, now time.Time) (any, error) {
-	id, err := pathID(rq.Request, "subscriptionChange", "subscriptionChange")
+	return s.bodilessAction(rq, tx, "subscriptionChange", subscriptions.ChangeExists, func(id string) (any, error) {
+		return s.platform.Lines.DeleteChange(rq.ctx, tx, rq.project, id, now)
+	})
+}
+
+// bodilessAction runs an action on one resource that takes no body: the
+// path (a name that must exist) is checked before the query, and the body
+// must be empty or {}.
+func (s *Server) bodilessAction(rq *request, tx *store.Tx, name string, exists func(context.Context, store.Querier, string, string) error,
+	act func(id string) (any, error)) (any, error) {
+	id, err := pathID(rq.Request, name, name)
 	if err != nil {
 		return nil, err
 	}
-	if err := subscriptions.ChangeExists(rq.ctx, tx, rq.project, id); err != nil {
+	if err := exists(rq.ctx, tx, rq.project, id); err != nil {
 		return nil, err
 	}
 	if err := rq.noQuery(); err != nil {
@@ -63,5 +74,5 @@ func (s *Server) deleteChange(rq *request, tx *store.Tx, now time.Time) (any, er
 	if err := rq.decodeOptional(&none); err != nil {
 		return nil, err
 	}
-	return s.platform.Lines.DeleteChange(rq.ctx, tx, rq.project, id, now)
+	return act(id)
 }

@@ -174,14 +174,7 @@ func LockAddon(ctx context.Context, tx *store.Tx, project, id string) (*Addon, e
 }
 
 func getAddon(ctx context.Context, q store.Querier, project, id, lock string) (*Addon, error) {
-	a, err := scanAddon(q.QueryRow(ctx, `SELECT `+addonColumns+` FROM addons WHERE id = ? AND project_id = ?`+lock, id, project))
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, errs.NotFound("addon", id)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("catalog: get add-on %s: %w", id, err)
-	}
-	return a, nil
+	return getRow(ctx, q, scanAddon, "addons", addonColumns, "addon", project, id, lock)
 }
 
 // AddonFilter narrows an add-on list; empty fields do not filter.

@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"cellgate/internal/catalog"
-	"cellgate/internal/errs"
 	"cellgate/internal/store"
 )
 
@@ -61,14 +60,7 @@ func saveAddon(ctx context.Context, tx *store.Tx, a *addonRecord, now time.Time)
 
 // loadAddon reads a subscription add-on, locked in a write transaction.
 func loadAddon(ctx context.Context, q store.Querier, project, id string) (*addonRecord, error) {
-	a, err := scanAddonRecord(q.QueryRow(ctx, `SELECT `+addonColumns+` FROM subscription_addons WHERE id = ? AND project_id = ?`+store.LockInTx(q), id, project))
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, errs.NotFound("subscriptionAddon", id)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("subscriptions: load add-on %s: %w", id, err)
-	}
-	return a, nil
+	return loadRow(ctx, q, scanAddonRecord, "subscription_addons", addonColumns, "subscriptionAddon", project, id)
 }
 
 // addonsOf reads a subscription's add-ons that match cond, oldest first,
@@ -144,27 +136,11 @@ func ListAddons(ctx context.Context, q store.Querier, project string, f AddonFil
 		}
 		return a, a.ID, nil
 	})
-	out := store.PageOf[*SubscriptionAddon]{MoreAfter: page.MoreAfter, MoreBefore: page.MoreBefore, Items: make([]*SubscriptionAddon, 0, len(page.Items))}
-	if err != nil {
-		return out, err
-	}
-	for _, a := range page.Items {
-		v, err := addonView(ctx, q, a)
-		if err != nil {
-			return out, err
-		}
-		out.Items = append(out.Items, v)
-	}
-	return out, nil
+	return viewPage(page, err, func(r *addonRecord) (*SubscriptionAddon, error) { return addonView(ctx, q, r) })
 }
 
 // AddonExists answers notFound unless the project has the subscription
 // add-on; the cheap check before a body is read.
 func AddonExists(ctx context.Context, q store.Querier, project, id string) error {
-	var one int
-	err := q.QueryRow(ctx, `SELECT 1 FROM subscription_addons WHERE id = ? AND project_id = ?`, id, project).Scan(&one)
-	if errors.Is(err, sql.ErrNoRows) {
-		return errs.NotFound("subscriptionAddon", id)
-	}
-	return err
+	return exists(ctx, q, "subscription_addons", "subscriptionAddon", project, id)
 }

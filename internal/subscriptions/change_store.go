@@ -62,14 +62,19 @@ func saveChange(ctx context.Context, tx *store.Tx, c *changeRecord, now time.Tim
 // loadChange reads a change, locked in a write transaction. Its
 // subscription, when the caller changes it too, must be locked first.
 func loadChange(ctx context.Context, q store.Querier, project, id string) (*changeRecord, error) {
-	c, err := scanChange(q.QueryRow(ctx, `SELECT `+changeColumns+` FROM subscription_changes WHERE id = ? AND project_id = ?`+store.LockInTx(q), id, project))
+	return loadRow(ctx, q, scanChange, "subscription_changes", changeColumns, "subscriptionChange", project, id)
+}
+
+// loadRow reads the row id of table, locked in a write transaction.
+func loadRow[T any](ctx context.Context, q store.Querier, scan func(store.Scanner) (T, error), table, columns, object, project, id string) (T, error) {
+	v, err := scan(q.QueryRow(ctx, `SELECT `+columns+` FROM `+table+` WHERE id = ? AND project_id = ?`+store.LockInTx(q), id, project))
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, errs.NotFound("subscriptionChange", id)
+		return v, errs.NotFound(object, id)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("subscriptions: load change %s: %w", id, err)
+		return v, fmt.Errorf("subscriptions: load %s %s: %w", object, id, err)
 	}
-	return c, nil
+	return v, nil
 }
 
 // changeOf finds the change of a subscription that matches cond; nil
@@ -156,27 +161,11 @@ func ListChanges(ctx context.Context, q store.Querier, project string, f ChangeF
 		}
 		return c, c.ID, nil
 	})
-	out := store.PageOf[*Change]{MoreAfter: page.MoreAfter, MoreBefore: page.MoreBefore, Items: make([]*Change, 0, len(page.Items))}
-	if err != nil {
-		return out, err
-	}
-	for _, c := range page.Items {
-		v, err := changeView(ctx, q, c)
-		if err != nil {
-			return out, err
-		}
-		out.Items = append(out.Items, v)
-	}
-	return out, nil
+	return viewPage(page, err, func(r *changeRecord) (*Change, error) { return changeView(ctx, q, r) })
 }
 
 // ChangeExists answers notFound unless the project has the change; the
 // cheap check before a body is read.
 func ChangeExists(ctx context.Context, q store.Querier, project, id string) error {
-	var one int
-	err := q.QueryRow(ctx, `SELECT 1 FROM subscription_changes WHERE id = ? AND project_id = ?`, id, project).Scan(&one)
-	if errors.Is(err, sql.ErrNoRows) {
-		return errs.NotFound("subscriptionChange", id)
-	}
-	return err
+	return exists(ctx, q, "subscription_changes", "subscriptionChange", project, id)
 }

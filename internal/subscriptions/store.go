@@ -236,10 +236,31 @@ func List(ctx context.Context, q store.Querier, project string, f Filter, p stor
 // Exists answers notFound unless the project has the subscription; it is
 // the cheap check that runs before a request body is read.
 func Exists(ctx context.Context, q store.Querier, project, id string) error {
+	return exists(ctx, q, "subscriptions", "subscription", project, id)
+}
+
+// exists answers notFound unless the project has the row id in table.
+func exists(ctx context.Context, q store.Querier, table, object, project, id string) error {
 	var one int
-	err := q.QueryRow(ctx, `SELECT 1 FROM subscriptions WHERE id = ? AND project_id = ?`, id, project).Scan(&one)
+	err := q.QueryRow(ctx, `SELECT 1 FROM `+table+` WHERE id = ? AND project_id = ?`, id, project).Scan(&one)
 	if errors.Is(err, sql.ErrNoRows) {
-		return errs.NotFound("subscription", id)
+		return errs.NotFound(object, id)
 	}
 	return err
+}
+
+// viewPage renders a page of records with view.
+func viewPage[R, V any](page store.PageOf[R], err error, view func(R) (V, error)) (store.PageOf[V], error) {
+	out := store.PageOf[V]{MoreAfter: page.MoreAfter, MoreBefore: page.MoreBefore, Items: make([]V, 0, len(page.Items))}
+	if err != nil {
+		return out, err
+	}
+	for _, r := range page.Items {
+		v, err := view(r)
+		if err != nil {
+			return out, err
+		}
+		out.Items = append(out.Items, v)
+	}
+	return out, nil
 }
