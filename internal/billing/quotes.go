@@ -239,8 +239,11 @@ func createAddonQuote(ctx context.Context, tx *store.Tx, calc tax.Calculator, p 
 	if err != nil {
 		return nil, referenced(err, "addon")
 	}
-	if err := subscriptions.CheckAddon(sub.Plan, sub.Status, a); err != nil {
+	if err := a.CheckFor(sub.Plan); err != nil {
 		return nil, err
+	}
+	if sub.Status != subscriptions.StatusActive {
+		return nil, errs.Conflict("subscriptionNotActive", "The subscription %s is %s; add-ons are bought for active subscriptions.", sub.ID, sub.Status)
 	}
 	if in.User != "" && in.User != sub.User.ID {
 		return nil, errs.Invalid("userMismatch", "The subscription %s belongs to another user than %s.", sub.ID, in.User)

@@ -71,10 +71,21 @@ var addonMoves = map[string][]string{
 	StatusArchived:  {StatusAvailable},
 }
 
-// Compatible reports whether the add-on can be bought for a subscription
-// to plan.
-func (a *Addon) Compatible(plan *Plan) bool {
-	return a.Provider == plan.Provider && slices.Contains(a.Plans, plan.ID)
+// CheckFor holds the rules of buying the add-on for a subscription to
+// plan: available, on the plan's provider, compatible with the plan and
+// priced in its currency.
+func (a *Addon) CheckFor(plan *Plan) error {
+	switch {
+	case a.Status != StatusAvailable:
+		return errs.Invalid("addonNotAvailable", "The add-on %s is %s; only available add-ons can be bought.", a.ID, a.Status)
+	case a.Provider != plan.Provider:
+		return errs.Invalid("addonProviderMismatch", "The add-on %s runs on %s, the subscription's plan on %s.", a.ID, a.Provider, plan.Provider)
+	case !slices.Contains(a.Plans, plan.ID):
+		return errs.Invalid("addonNotCompatible", "The add-on %s cannot be bought for the plan %s.", a.ID, plan.ID)
+	case a.Price.Currency != plan.Price.Currency:
+		return errs.Invalid("addonCurrencyMismatch", "The add-on %s is priced in %s, the plan in %s.", a.ID, a.Price.Currency, plan.Price.Currency)
+	}
+	return nil
 }
 
 // AddonInput is the body of POST /addons and PATCH /addons/{addon}.

@@ -108,7 +108,10 @@ func (s *Service) RequestAddon(ctx context.Context, tx *store.Tx, project string
 	if err != nil {
 		return nil, referenced(err, "addon")
 	}
-	if err := CheckAddon(r.plan, r.Status, a); err != nil {
+	if err := a.CheckFor(r.plan); err != nil {
+		return nil, err
+	}
+	if err := checkActive(r.Status); err != nil {
 		return nil, err
 	}
 	rec := &addonRecord{ID: ids.New(AddonPrefix), Project: project, Subscription: r.ID, AddonID: a.ID, User: r.UserID,
@@ -119,19 +122,9 @@ func (s *Service) RequestAddon(ctx context.Context, tx *store.Tx, project string
 	return &AddonRequest{Addon: a, Billed: r.billedOrNil(), rec: rec, sub: r}, nil
 }
 
-// CheckAddon holds the purchase rules: an available add-on, compatible
-// with the plan of an active subscription, on the same provider.
-func CheckAddon(plan *catalog.Plan, status string, a *catalog.Addon) error {
-	switch {
-	case a.Status != catalog.StatusAvailable:
-		return errs.Invalid("addonNotAvailable", "The add-on %s is %s; only available add-ons can be bought.", a.ID, a.Status)
-	case a.Provider != plan.Provider:
-		return errs.Invalid("addonProviderMismatch", "The add-on %s runs on %s, the subscription's plan on %s.", a.ID, a.Provider, plan.Provider)
-	case !a.Compatible(plan):
-		return errs.Invalid("addonNotCompatible", "The add-on %s cannot be bought for the plan %s.", a.ID, plan.ID)
-	case a.Price.Currency != plan.Price.Currency:
-		return errs.Invalid("addonCurrencyMismatch", "The add-on %s is priced in %s, the plan in %s.", a.ID, a.Price.Currency, plan.Price.Currency)
-	case status != StatusActive:
+// checkActive holds that add-ons are bought for active subscriptions.
+func checkActive(status string) error {
+	if status != StatusActive {
 		return errs.Conflict("subscriptionNotActive", "The subscription is %s; add-ons are bought for active subscriptions.", status)
 	}
 	return nil
