@@ -32,6 +32,7 @@ var commands = []command{
 	{"clock", "advance PROJECT [flags]", "move a test project's clock, running due work", clockCmd},
 	{"timers", "list|retry|drop [flags]", "list failing scheduled work; retry or drop a dead timer", timersCmd},
 	{"operations", "list|retry|drop [flags]", "list calls to carriers that gave up; retry or drop them", operationsCmd},
+	{"usage", "orphans [flags]", "list usage records the carriers reported for no known line", usageCmd},
 	{"carrier-sim", "[flags]", "serve the network simulator as a carrier adapter (docs/carriers.md)", carrierSim},
 	{"bench", "http|bare|seed [flags]", "measure the API (see BENCHMARKS.md)", bench},
 	{"version", "", "print the version", versionCmd},

@@ -117,6 +117,9 @@ var bodyFamilies = map[string][]string{
 
 func familyOf(route string) string {
 	_, pattern, _ := strings.Cut(route, " ")
+	if strings.HasSuffix(pattern, "/usage") || strings.HasSuffix(pattern, "/trafficModel") {
+		return "usage"
+	}
 	_, rest, _ := strings.Cut(pattern, "{project}")
 	seg, _, _ := strings.Cut(strings.TrimPrefix(rest, "/"), "/")
 	for fam, segs := range bodyFamilies {
@@ -168,6 +171,7 @@ func FuzzBillingBodies(f *testing.F)      { fuzzBodies(f, "billing") }
 func FuzzWebhookBodies(f *testing.F)      { fuzzBodies(f, "webhooks") }
 func FuzzProjectBodies(f *testing.F)      { fuzzBodies(f, "project") }
 func FuzzChangeBodies(f *testing.F)       { fuzzBodies(f, "changes") }
+func FuzzUsageBodies(f *testing.F)        { fuzzBodies(f, "usage") }
 
 // FuzzPathIDs puts any string in the last id of a route's path (escaped,
 // so NUL and bytes that are not UTF-8 arrive as such), with the route's

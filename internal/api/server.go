@@ -18,6 +18,7 @@ import (
 	"cellgate/internal/events"
 	"cellgate/internal/platform"
 	"cellgate/internal/store"
+	"cellgate/internal/usage"
 	"cellgate/internal/users"
 )
 
@@ -90,6 +91,7 @@ func New(cfg Config) *Server {
 		mux: http.NewServeMux(),
 	}
 	registerStoreMetrics(cfg.Registry, cfg.DB)
+	usage.RegisterMetrics(cfg.Registry, cfg.DB)
 	s.routes()
 	for p := range secretRoutes {
 		if !slices.Contains(s.patterns, p) {
@@ -161,6 +163,7 @@ func (s *Server) routes() {
 
 	s.webhookRoutes()
 	s.changeRoutes()
+	s.usageRoutes()
 
 	s.mux.HandleFunc("/", s.notFound)
 }

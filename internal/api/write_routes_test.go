@@ -144,6 +144,8 @@ func validWriteBodies(ww *writeWorld, receiver string) map[string]any {
 		"POST /projects/{project}/subscriptionAddons/{subscriptionAddon}/cancel":           nil,
 		"POST /testing/providers/{provider}/faults":                                        map[string]any{"operation": "lines.activate", "count": 1, "code": "activationRejected"},
 		"DELETE /testing/providers/{provider}/faults":                                      nil,
+		"POST /testing/projects/{project}/subscriptions/{subscription}/usage":              map[string]any{"data": 1000, "voice": 60, "sms": 1},
+		"POST /testing/projects/{project}/subscriptions/{subscription}/trafficModel":       map[string]any{"model": "typical"},
 	}
 }
 
