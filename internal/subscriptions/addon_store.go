@@ -3,8 +3,11 @@ package subscriptions
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"sort"
+	"strings"
 	"time"
 
 	"cellgate/internal/catalog"
@@ -143,4 +146,60 @@ func ListAddons(ctx context.Context, q store.Querier, project string, f AddonFil
 // add-on; the cheap check before a body is read.
 func AddonExists(ctx context.Context, q store.Querier, project, id string) error {
 	return exists(ctx, q, "subscription_addons", "subscriptionAddon", project, id)
+}
+
+// Grant is an activated add-on as the usage counting sees it: what it
+// allows, and when it can be used.
+type Grant struct {
+	ID, Subscription, Name string
+	Allowances             catalog.Allowances
+	// From and Until bound its use: from activation to the end of its
+	// validity, or to when it was canceled or its subscription ended.
+	From, Until time.Time
+	// Active says it is usable now.
+	Active bool
+}
+
+// GetGrants reads the activated add-ons of the subscriptions, each
+// subscription's ordered by the end of their use, earliest first: the
+// order usage consumes them in.
+func GetGrants(ctx context.Context, q store.Querier, subscriptionIDs []string) (map[string][]Grant, error) {
+	out := map[string][]Grant{}
+	if len(subscriptionIDs) == 0 {
+		return out, nil
+	}
+	args := make([]any, len(subscriptionIDs))
+	for i, id := range subscriptionIDs {
+		args[i] = id
+	}
+	gs, err := store.All(ctx, q, func(sc store.Scanner) (Grant, error) {
+		var (
+			g                 Grant
+			from, until       int64
+			ended             sql.NullInt64
+			status, allowance string
+		)
+		err := sc.Scan(&g.ID, &g.Subscription, &from, &until, &ended, &status, &g.Name, &allowance)
+		if err != nil {
+			return g, err
+		}
+		g.From, g.Until, g.Active = store.Time(from), store.Time(until), status == AddonActive
+		if ended.Valid && store.Time(ended.Int64).Before(g.Until) {
+			g.Until = store.Time(ended.Int64)
+		}
+		return g, json.Unmarshal([]byte(allowance), &g.Allowances)
+	}, `SELECT sa.id, sa.subscription_id, sa.period_start, sa.period_end, sa.ended_at, sa.status, a.name, a.allowances
+		FROM subscription_addons sa JOIN addons a ON a.id = sa.addon_id
+		WHERE sa.subscription_id IN (?`+strings.Repeat(", ?", len(args)-1)+`) AND sa.period_start IS NOT NULL
+		ORDER BY sa.subscription_id, sa.period_end, sa.id`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("subscriptions: add-on grants: %w", err)
+	}
+	for _, g := range gs {
+		out[g.Subscription] = append(out[g.Subscription], g)
+	}
+	for _, list := range out {
+		sort.SliceStable(list, func(i, j int) bool { return list[i].Until.Before(list[j].Until) })
+	}
+	return out, nil
 }

@@ -78,6 +78,21 @@ CREATE INDEX subscription_addons_by_project ON subscription_addons (project_id, 
 CREATE INDEX subscription_addons_by_subscription ON subscription_addons (subscription_id, status);
 CREATE INDEX subscription_addons_by_invoice ON subscription_addons (invoice_id) WHERE invoice_id IS NOT NULL;
 
+-- What each subscription add-on's balances used (docs/usage.md,
+-- "Consumption order"), per allowance type, with the thresholds already
+-- announced, as usage_periods holds them for the plan's balances.
+CREATE TABLE usage_addons (
+    subscription_addon_id {{id}} PRIMARY KEY REFERENCES subscription_addons (id),
+    subscription_id       {{id}} NOT NULL REFERENCES subscriptions (id),
+    data_bytes            BIGINT NOT NULL DEFAULT 0,
+    voice_seconds         BIGINT NOT NULL DEFAULT 0,
+    sms_messages          BIGINT NOT NULL DEFAULT 0,
+    data_notified         INTEGER NOT NULL DEFAULT 0,
+    voice_notified        INTEGER NOT NULL DEFAULT 0,
+    sms_notified          INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX usage_addons_by_subscription ON usage_addons (subscription_id);
+
 -- Invoices with reason other (an add-on, a prorated plan change) are not
 -- period invoices: a subscription may have several in one period.
 DROP INDEX invoices_one_per_period;
@@ -86,6 +101,7 @@ CREATE UNIQUE INDEX invoices_one_per_period ON invoices (subscription_id, period
 -- +goose Down
 DROP INDEX invoices_one_per_period;
 CREATE UNIQUE INDEX invoices_one_per_period ON invoices (subscription_id, period_number) WHERE status <> 'voided';
+DROP TABLE usage_addons;
 DROP TABLE subscription_addons;
 DROP TABLE addons;
 DROP TABLE subscription_changes;
