@@ -116,6 +116,32 @@ func (e *Invoices) issueOther(ctx context.Context, tx *store.Tx, b *subscription
 		reason: ReasonOther, periodNumber: number, line: line, now: now})
 }
 
+// RepriceNext reissues the next period's invoice of a subscription whose
+// renewal change failed: issued in advance on the change's plan and still
+// unpaid, it is voided and issued again on the plan the subscription
+// keeps. A paid one is left as it is (docs/changes.md).
+func (e *Invoices) RepriceNext(ctx context.Context, tx *store.Tx, b *subscriptions.Billed, now time.Time) error {
+	set, err := settingsOf(ctx, tx, b.Project)
+	if err != nil || set == nil || b.Next == nil {
+		return err
+	}
+	invs, err := subscriptionInvoices(ctx, tx, b.Project, b.ID)
+	if err != nil {
+		return err
+	}
+	for _, inv := range invs {
+		if inv.periodNumber != b.Next.Number || inv.Status != StatusFinalized || len(inv.LineItems) == 0 || inv.LineItems[0].Plan == b.Plan.ID {
+			continue
+		}
+		if err := markVoided(ctx, tx, b.Project, inv, now); err != nil {
+			return err
+		}
+		_, err := e.issueRenewal(ctx, tx, b, b.Next, set, now)
+		return err
+	}
+	return nil
+}
+
 // SettleOther undoes an invoice with reason other whose purchase did not
 // happen: voided when unpaid, credited in full to the user's balance
 // when paid.

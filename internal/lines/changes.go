@@ -61,9 +61,14 @@ func (s *Service) Operations() outbound.Kinds {
 }
 
 func (s *Service) changeRefused(ctx context.Context, tx *store.Tx, op outbound.Operation, now time.Time) error {
-	invoice, err := s.Subscriptions.Refused(ctx, tx, op, now)
+	invoice, renewing, err := s.Subscriptions.Refused(ctx, tx, op, now)
 	if err != nil {
 		return err
+	}
+	if renewing != nil {
+		if err := s.Billing.RepriceNext(ctx, tx, renewing, now); err != nil {
+			return err
+		}
 	}
 	return s.Billing.SettleOther(ctx, tx, op.Project, invoice, now)
 }

@@ -225,17 +225,25 @@ func (s *Service) swapSIM(ctx context.Context, tx *store.Tx, r *record, c *chang
 
 // Refused applies the carrier's no (or its silence after every retry):
 // the change fails with a code and the subscription stays as it was. It
-// returns the change's invoice for the flow to settle; "" when none.
-func (s *Service) Refused(ctx context.Context, tx *store.Tx, op outbound.Operation, now time.Time) (string, error) {
+// returns what the flow must settle: the change's invoice ("" when none),
+// and for a refused renewal change the subscription whose next period
+// may have been invoiced on the new plan (nil otherwise).
+func (s *Service) Refused(ctx context.Context, tx *store.Tx, op outbound.Operation, now time.Time) (string, *Billed, error) {
 	call, err := callOf(op)
 	if err != nil {
-		return "", err
+		return "", nil, err
 	}
-	_, c, err := lockChange(ctx, tx, op.Project, call.Subscription, call.Change)
+	r, c, err := lockChange(ctx, tx, op.Project, call.Subscription, call.Change)
 	if err != nil || c.Status != ChangePending {
-		return "", err
+		return "", nil, err
 	}
-	return c.InvoiceID, s.fail(ctx, tx, c, failureOf(op.LastError), now)
+	if err := s.fail(ctx, tx, c, failureOf(op.LastError), now); err != nil {
+		return "", nil, err
+	}
+	if c.When == WhenRenewal && r.Billed {
+		return c.InvoiceID, r.billed(), nil
+	}
+	return c.InvoiceID, nil, nil
 }
 
 // failureOf turns the error an operation gave up on into a failure code:
