@@ -157,6 +157,7 @@ func (s *Server) routes() {
 	s.read("GET /projects/{project}/events/{event}", readByID(s, "event", "event", s.getEvent))
 
 	s.webhookRoutes()
+	s.changeRoutes()
 	s.usageRoutes()
 	s.apiKeyRoutes()
 	s.consoleRoutes()

@@ -34,8 +34,9 @@ type usageBalance struct {
 		Limit *int64 `json:"limit"`
 	} `json:"allowance"`
 	Source struct {
-		Type               string `json:"type"`
-		SubscriptionPeriod int    `json:"subscriptionPeriod"`
+		Type               string  `json:"type"`
+		SubscriptionPeriod int     `json:"subscriptionPeriod"`
+		SubscriptionAddon  *string `json:"subscriptionAddon"`
 	} `json:"source"`
 	Unit             string     `json:"unit"`
 	Used             int64      `json:"used"`

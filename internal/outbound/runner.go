@@ -178,6 +178,7 @@ func (r *Runner) settle(ctx context.Context, tx *store.Tx, op claimed, result an
 		return "retry", endAttempt(ctx, tx, op, "retry", msg, wall)
 	}
 	if kind.Fail != nil {
+		op.LastError = msg // the error it gives up on, for Fail to read
 		if err := kind.Fail(ctx, tx, op, now); err != nil {
 			return "", err
 		}
