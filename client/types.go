@@ -212,8 +212,8 @@ type Quote struct {
 	Voucher            json.RawMessage `json:"voucher"`
 }
 
-// QuoteCreate is schema QuoteCreate: the price of a plan for a user, or of
-// an add-on for a subscription.
+// QuoteCreate is schema QuoteCreate: a plan for a user (Plan, User,
+// Address) or an add-on for a subscription (Addon, Subscription).
 type QuoteCreate struct {
 	Plan         string          `json:"plan,omitempty"`
 	User         string          `json:"user,omitempty"`
