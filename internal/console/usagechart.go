@@ -64,6 +64,8 @@ func (c *Console) usageCharts(ctx context.Context, q store.Querier, project, id 
 	return out, nil
 }
 
+var chartTitles = map[string]string{usage.TypeData: "Data", usage.TypeVoice: "Voice", usage.TypeSMS: "SMS"}
+
 func pick(r usage.Record, typ string) int64 {
 	switch typ {
 	case usage.TypeData:
@@ -76,7 +78,7 @@ func pick(r usage.Record, typ string) int64 {
 
 // drawChart scales a period's daily use and its allowance to the chart.
 func drawChart(b usage.Balance, per []int64) usageChart {
-	ch := usageChart{Type: b.Allowance.Type, Title: strings.ToUpper(b.Allowance.Type[:1]) + b.Allowance.Type[1:], Width: chartW, Height: chartH}
+	ch := usageChart{Type: b.Allowance.Type, Title: chartTitles[b.Allowance.Type], Width: chartW, Height: chartH}
 	var total, top int64
 	for _, v := range per {
 		total += v
