@@ -139,6 +139,7 @@ func (s *Server) routes() {
 
 	s.read("GET /testing/projects/{project}/clock", s.getClock)
 	s.outsideTx("POST /testing/projects/{project}/clock/advance", s.advanceClock)
+	s.snapshotRoutes()
 	s.providerRoutes()
 	s.handle("POST /carriers/{provider}/callbacks", s.carrierCallback)
 
@@ -156,6 +157,7 @@ func (s *Server) routes() {
 	s.read("GET /projects/{project}/events/{event}", readByID(s, "event", "event", s.getEvent))
 
 	s.webhookRoutes()
+	s.changeRoutes()
 	s.usageRoutes()
 	s.apiKeyRoutes()
 	s.consoleRoutes()

@@ -37,6 +37,7 @@ const (
 	User         = "usr"
 	Webhook      = "whe"
 	Delivery     = "msg"
+	Snapshot     = "snp"
 )
 
 const alphabet = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"

@@ -52,7 +52,7 @@ func New(db *store.DB, log *slog.Logger, carriers *network.Registry) *Platform {
 	flows := &lines.Service{Subscriptions: subs, Billing: invoices}
 	use := &usage.Service{Carriers: carriers}
 	kinds := outbound.Kinds{}
-	for _, ks := range []outbound.Kinds{subs.Operations(), sims.Operations(carriers), use.Operations()} {
+	for _, ks := range []outbound.Kinds{subs.Operations(), sims.Operations(carriers), flows.Operations(), use.Operations()} {
 		for kind, k := range ks {
 			kinds[kind] = k
 		}
