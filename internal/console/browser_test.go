@@ -146,7 +146,8 @@ func (c *chrome) login(email string) {
 }
 
 // TestBrowserOperatorJourney drives the console in headless Chromium: log
-// in, find a user by phone number, open the subscription, cancel it, issue
+// in, find a user by phone number, open the subscription, read its usage
+// chart, cancel it, issue
 // a credit note, retry a failed webhook delivery, create an API key and
 // revoke it (the API refuses it at once), then check that a support
 // operator sees no keys and no credentials.
@@ -178,6 +179,12 @@ func TestBrowserOperatorJourney(t *testing.T) {
 		c.screenshot("subscription")
 		if got := c.text("#sub-status"); got != "active" {
 			t.Fatalf("subscription status %q", got)
+		}
+		if used, limit := c.text("#usage-data .used"), c.text("#usage-data .limit"); used != "250.0 MB" || limit != "1.00 GB" {
+			t.Fatalf("usage chart reads %q of %q", used, limit)
+		}
+		if n, err := chromedp.Run(c.ctx, chromedp.Nodes(chromedp.CSS("#usage-data svg rect.day"))); err != nil || len(n) != 1 {
+			t.Fatalf("usage chart bars: %d (%v)", len(n), err)
 		}
 		c.click("#cancel")
 		c.screenshot("canceled")

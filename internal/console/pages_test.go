@@ -320,3 +320,36 @@ func waitFailed(t *testing.T, w *world, endpoint, id string) {
 		time.Sleep(20 * time.Millisecond)
 	}
 }
+
+// TestSubscriptionPageChartsUsageAgainstTheAllowance: the usage overview
+// draws data, voice and SMS of the current period per day, with the
+// plan's allowance as a line where there is one.
+func TestSubscriptionPageChartsUsageAgainstTheAllowance(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		w := newWorld(t, db)
+		b := w.login("acme", operators.Support)
+		p := b.get("/console/p/acme/subscriptions/" + w.ids["subscription"]).expect(http.StatusOK)
+		for _, want := range []string{
+			`id="usage-data" data-used="250.0 MB" data-limit="1.00 GB"`,
+			`id="usage-voice" data-used="2 min" data-limit="unlimited"`,
+			`id="usage-sms" data-used="3 SMS" data-limit="unlimited"`,
+		} {
+			if !strings.Contains(p.body, want) {
+				t.Errorf("subscription page lacks %s", want)
+			}
+		}
+		charts := regexp.MustCompile(`(?s)<figure class="chart" id="usage-(\w+)".*?</figure>`).FindAllStringSubmatch(p.body, -1)
+		if len(charts) != 3 {
+			t.Fatalf("%d charts", len(charts))
+		}
+		for _, c := range charts {
+			if n := strings.Count(c[0], `<rect class="day"`); n != 1 {
+				t.Errorf("%s chart: %d day bars, want 1", c[1], n)
+			}
+			if hasLine := strings.Contains(c[0], `class="allowance"`); hasLine != (c[1] == "data") {
+				t.Errorf("%s chart: allowance line %v", c[1], hasLine)
+			}
+		}
+	})
+}

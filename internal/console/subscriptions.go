@@ -69,6 +69,7 @@ type subscriptionData struct {
 	Sub                    *subscriptions.Subscription
 	Invoices               []*billing.Invoice
 	Activity               []*events.Event
+	Usage                  []usageChart
 	Reasons                []string
 	CanCancel, CanResume   bool
 	CanEnd, SeeCredentials bool
@@ -93,6 +94,9 @@ func (c *Console) subscription(rq *request) (*answer, error) {
 		return nil, err
 	}
 	d.Invoices = invs.Items
+	if d.Usage, err = c.usageCharts(ctx, c.db, p, id); err != nil {
+		return nil, err
+	}
 	if d.Activity, err = c.activity(ctx, p, []string{id}); err != nil {
 		return nil, err
 	}

@@ -108,6 +108,8 @@ func newWorld(t *testing.T, db *store.DB) *world {
 		t.Fatalf("world: subscription %+v is not active with a number", sub)
 	}
 	w.user.phone, w.user.iccid, w.ids["sim"] = sub.PhoneNumber, sub.SIM.ICCID, sub.SIM.ID
+	// A day of use: a quarter of the data allowance, two minutes, 3 SMS.
+	w.Post("/testing/projects/acme/subscriptions/"+w.ids["subscription"]+"/usage", map[string]any{"data": 250000000, "voice": 120, "sms": 3}).Expect(http.StatusOK)
 	w.ids["apiKey"] = w.Post(w.P("/apiKeys"), map[string]any{"name": "spare"}).Expect(http.StatusCreated).ID()
 	var evs struct{ Items []struct{ ID string } }
 	w.Get(w.P("/events?limit=1")).Expect(http.StatusOK).Decode(&evs)
