@@ -11,6 +11,7 @@ import (
 	"cellgate/internal/events"
 	"cellgate/internal/ids"
 	"cellgate/internal/money"
+	"cellgate/internal/payments"
 	"cellgate/internal/projects"
 	"cellgate/internal/store"
 	"cellgate/internal/subscriptions"
@@ -108,7 +109,19 @@ func (e *Invoices) finalize(ctx context.Context, tx *store.Tx, inv *Invoice, in 
 	if err := events.Record(ctx, tx, in.project, "invoice.finalized", inv.ID, inv, in.now); err != nil {
 		return err
 	}
-	if in.set.PaymentBehavior == projects.PaymentAutomatic || amountDue(inv) == 0 {
+	if amountDue(inv) == 0 {
+		return markPaid(ctx, tx, in.project, inv, in.now)
+	}
+	if in.set.PaymentBehavior == projects.PaymentAutomatic {
+		// With a payment provider, collection owns the dunning: retries,
+		// then the delinquency settings (docs/payments.md). Without one,
+		// automatic means paid at once.
+		due := money.Price{Amount: amountDue(inv), Currency: inv.Total.Currency}
+		collecting, err := payments.Collect(ctx, tx, payments.Invoice{Project: in.project, ID: inv.ID, User: inv.User,
+			Reason: inv.Reason, Due: due, Discount: inv.Discount}, in.now)
+		if err != nil || collecting {
+			return err
+		}
 		return markPaid(ctx, tx, in.project, inv, in.now)
 	}
 	if inv.overdueAt == nil {

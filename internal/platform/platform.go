@@ -11,6 +11,7 @@ import (
 	"cellgate/internal/lines"
 	"cellgate/internal/network"
 	"cellgate/internal/outbound"
+	"cellgate/internal/payments"
 	"cellgate/internal/sims"
 	"cellgate/internal/store"
 	"cellgate/internal/subscriptions"
@@ -36,6 +37,8 @@ type Platform struct {
 	// Webhooks sends the event log to the projects' endpoints; set its
 	// Config before running it.
 	Webhooks *webhooks.Worker
+	// Payments are the payment providers: the simulator and Stripe.
+	Payments *payments.Providers
 }
 
 // New wires the services on db. carriers nil means the default providers
@@ -47,8 +50,9 @@ func New(db *store.DB, log *slog.Logger, carriers *network.Registry) *Platform {
 	subs := &subscriptions.Service{Carriers: carriers}
 	invoices := &billing.Invoices{}
 	flows := &lines.Service{Subscriptions: subs, Billing: invoices}
+	pay := payments.NewProviders(db, nil)
 	kinds := outbound.Kinds{}
-	for _, ks := range []outbound.Kinds{subs.Operations(), sims.Operations(carriers)} {
+	for _, ks := range []outbound.Kinds{subs.Operations(), sims.Operations(carriers), flows.PaymentOperations(pay)} {
 		for kind, k := range ks {
 			kinds[kind] = k
 		}
@@ -63,5 +67,6 @@ func New(db *store.DB, log *slog.Logger, carriers *network.Registry) *Platform {
 		Outbound:      ops,
 		Timeline:      &timeline.Runner{DB: db, Handlers: flows.Handlers(), Log: log, Operations: ops},
 		Webhooks:      &webhooks.Worker{DB: db, Log: log},
+		Payments:      pay,
 	}
 }
