@@ -132,13 +132,13 @@ func PurgeIdempotencyKeys(ctx context.Context, db *store.DB, now time.Time) (int
 // answerAfter answers res for a request that did its work outside the
 // write wrapper's transaction, storing the answer under its
 // Idempotency-Key (if any) once the work is done.
-func (s *Server) answerAfter(w http.ResponseWriter, rq *request, idem *idempotency, res any) error {
+func (s *Server) answerAfter(w http.ResponseWriter, rq *request, idem *idempotency, status int, res any) error {
 	body, err := jsonBytes(res)
 	if err != nil {
 		return err
 	}
 	if idem != nil {
-		err := s.db.InTx(rq.ctx, func(tx *store.Tx) error { return idem.save(rq.ctx, tx, http.StatusOK, body) })
+		err := s.db.InTx(rq.ctx, func(tx *store.Tx) error { return idem.save(rq.ctx, tx, status, body) })
 		if store.IsUniqueViolation(err) {
 			// The same request ran at the same moment and stored its
 			// answer first: answer as its retry would.
@@ -149,14 +149,17 @@ func (s *Server) answerAfter(w http.ResponseWriter, rq *request, idem *idempoten
 			return err
 		}
 	}
-	writeRaw(w, http.StatusOK, body)
+	writeRaw(w, status, body)
 	return nil
 }
 
 // outsideTx registers a POST that runs outside the write wrapper's one
 // transaction: a call to a provider, or a clock advance with a
 // transaction per batch of timers. It still honours Idempotency-Key.
-func (s *Server) outsideTx(pattern string, h readHandler) {
+func (s *Server) outsideTx(pattern string, h readHandler) { s.outsideTxWith(pattern, http.StatusOK, h) }
+
+// outsideTxWith is outsideTx answering status on success.
+func (s *Server) outsideTxWith(pattern string, status int, h readHandler) {
 	s.handle(pattern, func(w http.ResponseWriter, r *http.Request) {
 		err := func() error {
 			rq, err := s.authenticate(r)
@@ -176,7 +179,7 @@ func (s *Server) outsideTx(pattern string, h readHandler) {
 			if err != nil {
 				return err
 			}
-			return s.answerAfter(w, rq, idem, res)
+			return s.answerAfter(w, rq, idem, status, res)
 		}()
 		if err != nil {
 			writeError(w, r, s.log, err)
