@@ -39,7 +39,7 @@ func (s *Service) applyCharge(ctx context.Context, tx *store.Tx, op outbound.Ope
 		return err
 	}
 	p, err := payments.Lock(ctx, tx, op.Project, in.Payment)
-	if err != nil || p.Status != payments.StatusPending {
+	if err != nil || (p.Status != payments.StatusPending && p.Status != payments.StatusFailed) {
 		return err // settled another way meanwhile (docs/payments.md)
 	}
 	if res.Status == payments.ChargeSucceeded {

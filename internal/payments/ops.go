@@ -56,7 +56,7 @@ func (ps *Providers) PerformCharge(ctx context.Context, op outbound.Operation, n
 	if err != nil {
 		return nil, err
 	}
-	if p.Status != StatusPending {
+	if p.Status != StatusPending && p.Status != StatusFailed {
 		return ChargeResult{Status: skipped}, nil
 	}
 	if in.Method == "" {
