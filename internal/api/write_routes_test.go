@@ -51,7 +51,16 @@ func seedWriteWorld(w *world) *writeWorld {
 	inv := w.firstInvoice(s.ID)
 	w.invoiceAction(inv.ID, "pay").Expect(http.StatusOK)
 	note := w.credit(map[string]any{"invoice": inv.ID, "lineItems": []any{map[string]any{"invoiceLineItem": inv.LineItems[0].ID, "amount": 1}}})
+	// A payment: the project collects automatically through the simulator
+	// from here on, and a second subscription's first invoice is charged.
+	w.Patch(w.P(""), map[string]any{"billing": map[string]any{"paymentBehavior": "automatic"}}).Expect(http.StatusOK)
+	w.Patch(w.P("/paymentSettings"), map[string]any{"provider": "simulator"}).Expect(http.StatusOK)
+	method := w.card(user, "4242424242424242")
+	paid := w.firstInvoice(w.subscribe(plan, user, "auto", nil).ID)
+	var quote struct{ ID string }
+	w.Post(w.P("/quotes"), map[string]any{"plan": plan, "user": user}).Expect(http.StatusCreated).Decode(&quote)
 	return &writeWorld{world: w, params: map[string]string{
+		"paymentMethod": method, "payment": w.paymentOf(paid.ID).ID, "quote": quote.ID,
 		"project": w.Project, "user": user, "address": addr, "plan": plan, "subscription": s.ID,
 		"invoice": inv.ID, "creditNote": note.ID, "provider": "test", "sim": w.Post(w.P("/sims"), map[string]any{"iccid": "89012600000000000033", "provider": "test"}).Expect(http.StatusCreated).ID(), "event": lastEvent(w),
 	}}
@@ -133,6 +142,11 @@ func validWriteBodies(ww *writeWorld, receiver string) map[string]any {
 		"POST /projects/{project}/webhookEndpoints/{endpoint}/recover":                     map[string]any{"since": "2020-01-01T00:00:00Z"},
 		"POST /testing/providers/{provider}/faults":                                        map[string]any{"operation": "lines.activate", "count": 1, "code": "activationRejected"},
 		"DELETE /testing/providers/{provider}/faults":                                      nil,
+		"PATCH /projects/{project}/paymentSettings":                                        map[string]any{"provider": "simulator"},
+		"POST /projects/{project}/paymentMethods":                                          map[string]any{"user": p["user"], "token": "tok_sim_visa"},
+		"DELETE /projects/{project}/paymentMethods/{paymentMethod}":                        nil,
+		"POST /projects/{project}/payments/{payment}/refund":                               map[string]any{"amount": 1},
+		"POST /testing/projects/{project}/paymentTokens":                                   map[string]any{"number": "4242424242424242"},
 	}
 }
 
