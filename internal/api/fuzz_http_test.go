@@ -112,7 +112,7 @@ func bodyRoutes(db *store.DB, family string) []string {
 var bodyFamilies = map[string][]string{
 	"users": {"users"}, "plans": {"plans"}, "subscriptions": {"subscriptions"},
 	"billing": {"quotes", "invoices", "creditNotes"}, "webhooks": {"webhookEndpoints"}, "project": {"", "sims", "clock"},
-	"payments": {"paymentSettings", "paymentMethods", "payments", "paymentTokens"},
+	"payments": {"paymentSettings", "paymentMethods", "payments", "paymentTokens", "vouchers"},
 }
 
 func familyOf(route string) string {

@@ -60,7 +60,7 @@ func seedWriteWorld(w *world) *writeWorld {
 	var quote struct{ ID string }
 	w.Post(w.P("/quotes"), map[string]any{"plan": plan, "user": user}).Expect(http.StatusCreated).Decode(&quote)
 	return &writeWorld{world: w, params: map[string]string{
-		"paymentMethod": method, "payment": w.paymentOf(paid.ID).ID, "quote": quote.ID,
+		"paymentMethod": method, "payment": w.paymentOf(paid.ID).ID, "quote": quote.ID, "voucher": w.voucher("WELCOME", nil),
 		"project": w.Project, "user": user, "address": addr, "plan": plan, "subscription": s.ID,
 		"invoice": inv.ID, "creditNote": note.ID, "provider": "test", "sim": w.Post(w.P("/sims"), map[string]any{"iccid": "89012600000000000033", "provider": "test"}).Expect(http.StatusCreated).ID(), "event": lastEvent(w),
 	}}
@@ -147,6 +147,9 @@ func validWriteBodies(ww *writeWorld, receiver string) map[string]any {
 		"DELETE /projects/{project}/paymentMethods/{paymentMethod}":                        nil,
 		"POST /projects/{project}/payments/{payment}/refund":                               map[string]any{"amount": 1},
 		"POST /testing/projects/{project}/paymentTokens":                                   map[string]any{"number": "4242424242424242"},
+		"POST /projects/{project}/vouchers":                                                map[string]any{"name": "Spring", "priceDiscountPercentage": 5, "recurrence": map[string]any{"type": "once"}},
+		"POST /projects/{project}/vouchers/{voucher}/retire":                               nil,
+		"POST /projects/{project}/vouchers/{voucher}/codes":                                map[string]any{"code": "SPRING"},
 	}
 }
 

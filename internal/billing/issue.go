@@ -170,11 +170,19 @@ func (e *Invoices) amounts(ctx context.Context, tx *store.Tx, in issue, j *tax.J
 	if j != nil {
 		place = j.Country + "/" + j.State + "/" + j.PostalCode
 	}
-	key := fmt.Sprintf("amounts/%s/%d/%s/%s/%s/%d", in.plan.ID, in.plan.Price.Amount, place, in.set.Currency, in.set.TaxBehavior,
+	var start *time.Time
+	if in.period != nil {
+		start = &in.period.Start
+	}
+	discount, err := invoiceDiscount(ctx, tx, in.project, in.subscription, in.periodNumber, start, in.plan.Price.Amount)
+	if err != nil {
+		return Amounts{}, err
+	}
+	key := fmt.Sprintf("amounts/%s/%d/%d/%s/%s/%s/%d", in.plan.ID, in.plan.Price.Amount, discount, place, in.set.Currency, in.set.TaxBehavior,
 		in.set.RecoveryFeeBasisPoints())
 	return timeline.Memo(ctx, tx, key, func() (Amounts, error) {
 		return Compute(ctx, e.TaxCalculator(), Input{Jurisdiction: j, Currency: in.set.Currency, Behavior: in.set.TaxBehavior,
-			Lines: []tax.Line{{Key: in.plan.ID, Price: in.plan.Price.Amount}}, RecoveryBPS: in.set.RecoveryFeeBasisPoints()})
+			Lines: []tax.Line{{Key: in.plan.ID, Price: in.plan.Price.Amount, Discount: discount}}, RecoveryBPS: in.set.RecoveryFeeBasisPoints()})
 	})
 }
 

@@ -11,18 +11,18 @@ import (
 )
 
 const quoteColumns = `id, user_id, address_id, reason, currency, subtotal, discount, tax, total, tax_exemption_reason, line_items, fees,
-	created_at, expired_at`
+	created_at, expired_at, voucher_id`
 
 func scanQuote(row store.Scanner) (*Quote, error) {
 	var (
 		q                            Quote
 		currency, lines, fees        string
-		address, exemption           sql.NullString
+		address, exemption, voucher  sql.NullString
 		subtotal, discount, tax, tot int64
 		created, expired             int64
 	)
 	err := row.Scan(&q.ID, &q.User, &address, &q.Reason, &currency, &subtotal, &discount, &tax, &tot, &exemption, &lines, &fees,
-		&created, &expired)
+		&created, &expired, &voucher)
 	if err != nil {
 		return nil, err
 	}
@@ -34,6 +34,9 @@ func scanQuote(row store.Scanner) (*Quote, error) {
 	}
 	if exemption.Valid {
 		q.TaxExemptionReason = &exemption.String
+	}
+	if voucher.Valid {
+		q.Voucher = &voucher.String
 	}
 	return &q, decodeDocuments(q.ID, lines, fees, &q.LineItems, &q.Fees)
 }

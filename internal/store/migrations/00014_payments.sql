@@ -113,7 +113,52 @@ CREATE TABLE payment_simulator_refunds (
     created_at      BIGINT NOT NULL
 );
 
+-- Vouchers (docs/payments.md): a discount, its codes and the
+-- subscriptions that redeemed it.
+CREATE TABLE vouchers (
+    id                  {{id}} PRIMARY KEY,
+    project_id          {{id}} NOT NULL REFERENCES projects (id),
+    name                TEXT NOT NULL,
+    discount_amount     BIGINT,
+    discount_currency   TEXT,
+    discount_percentage INTEGER CHECK (discount_percentage BETWEEN 1 AND 100),
+    recurrence_type     TEXT NOT NULL CHECK (recurrence_type IN ('once', 'repeating', 'forever')),
+    duration_months     INTEGER,
+    expires_at          BIGINT,
+    max_redemptions     INTEGER,
+    plans               TEXT NOT NULL,
+    redemptions         INTEGER NOT NULL DEFAULT 0,
+    status              TEXT NOT NULL CHECK (status IN ('available', 'retired')),
+    retired_reason      TEXT,
+    created_at          BIGINT NOT NULL,
+    updated_at          BIGINT NOT NULL,
+    CHECK ((discount_amount IS NULL) <> (discount_percentage IS NULL)),
+    CHECK (max_redemptions IS NULL OR redemptions <= max_redemptions)
+);
+CREATE INDEX vouchers_by_project ON vouchers (project_id, id);
+CREATE TABLE voucher_codes (
+    id         {{id}} PRIMARY KEY,
+    project_id {{id}} NOT NULL REFERENCES projects (id),
+    voucher_id {{id}} NOT NULL REFERENCES vouchers (id),
+    code       TEXT NOT NULL,
+    created_at BIGINT NOT NULL
+);
+CREATE UNIQUE INDEX voucher_codes_unique ON voucher_codes (project_id, code);
+CREATE INDEX voucher_codes_by_voucher ON voucher_codes (voucher_id, id);
+-- One voucher per subscription, redeemed when it was created.
+CREATE TABLE voucher_redemptions (
+    subscription_id {{id}} PRIMARY KEY,
+    project_id      {{id}} NOT NULL REFERENCES projects (id),
+    voucher_id      {{id}} NOT NULL REFERENCES vouchers (id),
+    created_at      BIGINT NOT NULL
+);
+ALTER TABLE quotes ADD COLUMN voucher_id {{id}};
+
 -- +goose Down
+ALTER TABLE quotes DROP COLUMN voucher_id;
+DROP TABLE voucher_redemptions;
+DROP TABLE voucher_codes;
+DROP TABLE vouchers;
 DROP TABLE payment_simulator_refunds;
 DROP TABLE payment_simulator_charges;
 ALTER TABLE invoices DROP COLUMN payment_id;
