@@ -6,6 +6,7 @@ package platform
 
 import (
 	"log/slog"
+	"net/http"
 
 	"cellgate/internal/billing"
 	"cellgate/internal/lines"
@@ -50,7 +51,7 @@ func New(db *store.DB, log *slog.Logger, carriers *network.Registry) *Platform {
 	subs := &subscriptions.Service{Carriers: carriers}
 	invoices := &billing.Invoices{}
 	flows := &lines.Service{Subscriptions: subs, Billing: invoices}
-	pay := payments.NewProviders(db, nil)
+	pay := payments.NewProviders(db, payments.StripeFactory(&http.Client{Timeout: outbound.DefaultPolicy.CallTimeout}))
 	kinds := outbound.Kinds{}
 	for _, ks := range []outbound.Kinds{subs.Operations(), sims.Operations(carriers), flows.PaymentOperations(pay)} {
 		for kind, k := range ks {
