@@ -167,6 +167,9 @@ func TestWriteRoutesCheckEverythingBeforeChanging(t *testing.T) {
 			if route == "POST /carriers/{provider}/callbacks" {
 				continue // signed by a carrier, not called with a key: TestCarrierCallbacksCompleteOrFailActivations
 			}
+			if route == "POST /paymentProviders/stripe/webhooks/{project}" {
+				continue // signed by Stripe, not called with a key: TestStripeWebhookVerifiesSignature
+			}
 			body, ok := bodies[route]
 			if !ok {
 				t.Errorf("%s: no valid body in validWriteBodies", route)

@@ -74,6 +74,8 @@ CREATE TABLE payments (
 CREATE INDEX payments_by_project ON payments (project_id, id);
 CREATE INDEX payments_by_user ON payments (project_id, user_id, id);
 CREATE INDEX payments_by_status ON payments (project_id, status, id);
+-- Stripe webhooks name the charge.
+CREATE INDEX payments_by_charge ON payments (project_id, charge_ref);
 
 -- Every refund of a payment and the credit note that records it.
 CREATE TABLE payment_refunds (
