@@ -113,10 +113,14 @@ var bodyFamilies = map[string][]string{
 	"users": {"users"}, "plans": {"plans"}, "subscriptions": {"subscriptions"},
 	"billing": {"quotes", "invoices", "creditNotes"}, "webhooks": {"webhookEndpoints"}, "project": {"", "sims", "clock"},
 	"payments": {"paymentSettings", "paymentMethods", "payments", "paymentTokens", "vouchers"},
+	"testing": {"snapshots", "reset"},
 }
 
 func familyOf(route string) string {
 	_, pattern, _ := strings.Cut(route, " ")
+	if strings.HasSuffix(pattern, "/usage") || strings.HasSuffix(pattern, "/trafficModel") {
+		return "usage"
+	}
 	_, rest, _ := strings.Cut(pattern, "{project}")
 	seg, _, _ := strings.Cut(strings.TrimPrefix(rest, "/"), "/")
 	for fam, segs := range bodyFamilies {
@@ -168,6 +172,8 @@ func FuzzBillingBodies(f *testing.F)      { fuzzBodies(f, "billing") }
 func FuzzWebhookBodies(f *testing.F)      { fuzzBodies(f, "webhooks") }
 func FuzzProjectBodies(f *testing.F)      { fuzzBodies(f, "project") }
 func FuzzPaymentBodies(f *testing.F)      { fuzzBodies(f, "payments") }
+func FuzzTestingBodies(f *testing.F)      { fuzzBodies(f, "testing") }
+func FuzzUsageBodies(f *testing.F)        { fuzzBodies(f, "usage") }
 
 // FuzzPathIDs puts any string in the last id of a route's path (escaped,
 // so NUL and bytes that are not UTF-8 arrive as such), with the route's

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"cellgate/internal/errs"
+	"cellgate/internal/retention"
 	"cellgate/internal/store"
 )
 
@@ -122,11 +123,7 @@ const IdempotencyKeyTTL = 24 * time.Hour
 // PurgeIdempotencyKeys deletes the stored responses older than the TTL, by
 // the wall clock, and reports how many went.
 func PurgeIdempotencyKeys(ctx context.Context, db *store.DB, now time.Time) (int64, error) {
-	res, err := db.Exec(ctx, `DELETE FROM idempotency_keys WHERE created_at < ?`, store.Micros(now.Add(-IdempotencyKeyTTL)))
-	if err != nil {
-		return 0, fmt.Errorf("api: purge idempotency keys: %w", err)
-	}
-	return res.RowsAffected()
+	return retention.Idempotency(ctx, db, now.Add(-IdempotencyKeyTTL))
 }
 
 // answerAfter answers res for a request that did its work outside the
@@ -156,10 +153,12 @@ func (s *Server) answerAfter(w http.ResponseWriter, rq *request, idem *idempoten
 // outsideTx registers a POST that runs outside the write wrapper's one
 // transaction: a call to a provider, or a clock advance with a
 // transaction per batch of timers. It still honours Idempotency-Key.
-func (s *Server) outsideTx(pattern string, h readHandler) { s.outsideTxWith(pattern, http.StatusOK, h) }
+func (s *Server) outsideTx(pattern string, h readHandler) {
+	s.outsideTxStatus(pattern, http.StatusOK, h)
+}
 
-// outsideTxWith is outsideTx answering status on success.
-func (s *Server) outsideTxWith(pattern string, status int, h readHandler) {
+// outsideTxStatus is outsideTx answering status on success.
+func (s *Server) outsideTxStatus(pattern string, status int, h readHandler) {
 	s.handle(pattern, func(w http.ResponseWriter, r *http.Request) {
 		err := func() error {
 			rq, err := s.authenticate(r)

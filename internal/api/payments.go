@@ -22,7 +22,7 @@ func (s *Server) paymentRoutes() {
 	s.write("PATCH /projects/{project}/paymentSettings", http.StatusOK, s.updatePaymentSettings)
 	// The provider attaches the method before the transaction that
 	// stores it: a call outside never runs inside one.
-	s.outsideTxWith("POST /projects/{project}/paymentMethods", http.StatusCreated, s.createPaymentMethod)
+	s.outsideTxStatus("POST /projects/{project}/paymentMethods", http.StatusCreated, s.createPaymentMethod)
 	s.read("GET /projects/{project}/paymentMethods", s.listPaymentMethods)
 	s.read("GET /projects/{project}/paymentMethods/{paymentMethod}", readByID(s, "paymentMethod", "paymentMethod", payments.GetMethod))
 	s.write("DELETE /projects/{project}/paymentMethods/{paymentMethod}", http.StatusOK, s.detachPaymentMethod)

@@ -59,8 +59,10 @@ func seedWriteWorld(w *world) *writeWorld {
 	paid := w.firstInvoice(w.subscribe(plan, user, "auto", nil).ID)
 	var quote struct{ ID string }
 	w.Post(w.P("/quotes"), map[string]any{"plan": plan, "user": user}).Expect(http.StatusCreated).Decode(&quote)
+	payment, voucher := w.paymentOf(paid.ID).ID, w.voucher("WELCOME", nil)
+	snapshot := w.Post("/testing/projects/"+w.Project+"/snapshots", map[string]any{"name": "seeded"}).Expect(http.StatusCreated).ID()
 	return &writeWorld{world: w, params: map[string]string{
-		"paymentMethod": method, "payment": w.paymentOf(paid.ID).ID, "quote": quote.ID, "voucher": w.voucher("WELCOME", nil),
+		"snapshot": snapshot, "paymentMethod": method, "payment": payment, "quote": quote.ID, "voucher": voucher,
 		"project": w.Project, "user": user, "address": addr, "plan": plan, "subscription": s.ID,
 		"invoice": inv.ID, "creditNote": note.ID, "provider": "test", "sim": w.Post(w.P("/sims"), map[string]any{"iccid": "89012600000000000033", "provider": "test"}).Expect(http.StatusCreated).ID(), "event": lastEvent(w),
 	}}
@@ -142,6 +144,11 @@ func validWriteBodies(ww *writeWorld, receiver string) map[string]any {
 		"POST /projects/{project}/webhookEndpoints/{endpoint}/recover":                     map[string]any{"since": "2020-01-01T00:00:00Z"},
 		"POST /testing/providers/{provider}/faults":                                        map[string]any{"operation": "lines.activate", "count": 1, "code": "activationRejected"},
 		"DELETE /testing/providers/{provider}/faults":                                      nil,
+		"POST /testing/projects/{project}/snapshots":                                       map[string]any{"name": "before"},
+		"POST /testing/projects/{project}/snapshots/{snapshot}/restore":                    nil,
+		"POST /testing/projects/{project}/reset":                                           nil,
+		"POST /testing/projects/{project}/subscriptions/{subscription}/usage":              map[string]any{"data": 1000, "voice": 60, "sms": 1},
+		"POST /testing/projects/{project}/subscriptions/{subscription}/trafficModel":       map[string]any{"model": "typical"},
 		"PATCH /projects/{project}/paymentSettings":                                        map[string]any{"provider": "simulator"},
 		"POST /projects/{project}/paymentMethods":                                          map[string]any{"user": p["user"], "token": "tok_sim_visa"},
 		"DELETE /projects/{project}/paymentMethods/{paymentMethod}":                        nil,

@@ -17,6 +17,7 @@ import (
 	"cellgate/internal/store"
 	"cellgate/internal/subscriptions"
 	"cellgate/internal/timeline"
+	"cellgate/internal/usage"
 	"cellgate/internal/webhooks"
 )
 
@@ -30,7 +31,9 @@ type Platform struct {
 	// Lines runs the flows that involve both a subscription and its
 	// invoices; requests that change a subscription or pay an invoice go
 	// through it (docs/architecture.md).
-	Lines    *lines.Service
+	Lines *lines.Service
+	// Usage reads the carriers' usage feeds and keeps balances.
+	Usage    *usage.Service
 	Timeline *timeline.Runner
 	// Outbound performs the calls to carriers after the transactions that
 	// decide them; a test project's clock advance drives it too.
@@ -51,9 +54,10 @@ func New(db *store.DB, log *slog.Logger, carriers *network.Registry) *Platform {
 	subs := &subscriptions.Service{Carriers: carriers}
 	invoices := &billing.Invoices{}
 	flows := &lines.Service{Subscriptions: subs, Billing: invoices}
+	use := &usage.Service{Carriers: carriers}
 	pay := payments.NewProviders(db, payments.StripeFactory(&http.Client{Timeout: outbound.DefaultPolicy.CallTimeout}))
 	kinds := outbound.Kinds{}
-	for _, ks := range []outbound.Kinds{subs.Operations(), sims.Operations(carriers), flows.PaymentOperations(pay)} {
+	for _, ks := range []outbound.Kinds{subs.Operations(), sims.Operations(carriers), use.Operations(), flows.PaymentOperations(pay)} {
 		for kind, k := range ks {
 			kinds[kind] = k
 		}
@@ -65,6 +69,7 @@ func New(db *store.DB, log *slog.Logger, carriers *network.Registry) *Platform {
 		Subscriptions: subs,
 		Invoices:      invoices,
 		Lines:         flows,
+		Usage:         use,
 		Outbound:      ops,
 		Timeline:      &timeline.Runner{DB: db, Handlers: flows.Handlers(), Log: log, Operations: ops},
 		Webhooks:      &webhooks.Worker{DB: db, Log: log},
