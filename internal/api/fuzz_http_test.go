@@ -113,7 +113,7 @@ var bodyFamilies = map[string][]string{
 	"users": {"users"}, "plans": {"plans"}, "subscriptions": {"subscriptions"},
 	"billing": {"quotes", "invoices", "creditNotes"}, "webhooks": {"webhookEndpoints"}, "project": {"", "sims", "clock"},
 	"payments": {"paymentSettings", "paymentMethods", "payments", "paymentTokens", "vouchers"},
-	"testing": {"snapshots", "reset"},
+	"testing":  {"snapshots", "reset"},
 }
 
 func familyOf(route string) string {
