@@ -76,10 +76,10 @@ type ChargeResult struct {
 
 // RefundRequest gives back Amount of a charge.
 type RefundRequest struct {
-	Key, ChargeRef string
-	Amount         int64
-	Currency       string
-	Now            time.Time
+	Key, Project, ChargeRef string
+	Amount                  int64
+	Currency                string
+	Now                     time.Time
 }
 
 // RefundResult is the provider's answer to a refund.

@@ -101,7 +101,7 @@ func (ps *Providers) PerformRefund(ctx context.Context, op outbound.Operation, n
 	if err != nil {
 		return nil, err
 	}
-	return prov.Refund(ctx, RefundRequest{Key: op.IdempotencyKey(), ChargeRef: in.ChargeRef, Amount: in.Amount, Currency: in.Currency, Now: now})
+	return prov.Refund(ctx, RefundRequest{Key: op.IdempotencyKey(), Project: op.Project, ChargeRef: in.ChargeRef, Amount: in.Amount, Currency: in.Currency, Now: now})
 }
 
 // ApplyRefund records that the provider gave the money back.

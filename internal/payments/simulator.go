@@ -196,8 +196,8 @@ func simResult(key, method, outcome, code string, at time.Time) ChargeResult {
 // Refund implements Provider.
 func (s *Simulator) Refund(ctx context.Context, r RefundRequest) (RefundResult, error) {
 	charge, _ := strings.CutPrefix(r.ChargeRef, "simch_")
-	_, err := s.DB.Exec(ctx, `INSERT INTO payment_simulator_refunds (idempotency_key, charge_key, amount, created_at) VALUES (?, ?, ?, ?)
-		ON CONFLICT (idempotency_key) DO NOTHING`, r.Key, charge, r.Amount, store.Micros(r.Now))
+	_, err := s.DB.Exec(ctx, `INSERT INTO payment_simulator_refunds (idempotency_key, project_id, charge_key, amount, created_at)
+		VALUES (?, ?, ?, ?, ?) ON CONFLICT (idempotency_key) DO NOTHING`, r.Key, r.Project, charge, r.Amount, store.Micros(r.Now))
 	if err != nil {
 		return RefundResult{}, fmt.Errorf("simulator refund: %w", err)
 	}

@@ -110,6 +110,7 @@ CREATE TABLE payment_simulator_charges (
 CREATE INDEX payment_simulator_charges_by_method ON payment_simulator_charges (method_ref);
 CREATE TABLE payment_simulator_refunds (
     idempotency_key TEXT PRIMARY KEY,
+    project_id      {{id}} NOT NULL,
     charge_key      TEXT NOT NULL,
     amount          BIGINT NOT NULL,
     created_at      BIGINT NOT NULL
