@@ -23,6 +23,9 @@ func voucherDiscount(v *vouchers.Voucher, price int64) (int64, error) {
 // for the creation invoice) of a subscription, from the voucher it
 // redeemed when its recurrence covers that period (docs/payments.md).
 func invoiceDiscount(ctx context.Context, tx *store.Tx, project, subscription string, n int, start *time.Time, price int64) (int64, error) {
+	if redeemed, err := vouchers.AnyRedeemed(ctx, tx, project); err != nil || !redeemed {
+		return 0, err
+	}
 	v, err := vouchers.Of(ctx, tx, project, subscription)
 	if err != nil || v == nil {
 		return 0, err

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"cellgate/internal/errs"
+	"cellgate/internal/memo"
 	"cellgate/internal/store"
 )
 
@@ -66,8 +67,30 @@ func Redeem(ctx context.Context, tx *store.Tx, project, code, plan, currency, su
 		subscription, project, v.ID, store.Micros(now)); err != nil {
 		return nil, fmt.Errorf("vouchers: redemption of %s: %w", v.ID, err)
 	}
+	if held, ok := memo.Lookup[*bool](ctx, tx, redeemedKey(project)); ok {
+		*held = true
+	}
 	return v, nil
 }
+
+// AnyRedeemed tells, once per batch of scheduled work, whether any
+// subscription of the project redeemed a voucher, so that renewing
+// thousands of subscriptions does not look up thousands of redemptions
+// that do not exist. A redemption within the batch sets it (Redeem).
+func AnyRedeemed(ctx context.Context, tx *store.Tx, project string) (bool, error) {
+	held, err := memo.Get(ctx, tx, redeemedKey(project), func() (*bool, error) {
+		var one int
+		err := tx.QueryRow(ctx, `SELECT 1 FROM voucher_redemptions WHERE project_id = ? LIMIT 1`, project).Scan(&one)
+		held := err == nil
+		if errors.Is(err, sql.ErrNoRows) {
+			err = nil
+		}
+		return &held, err
+	})
+	return err == nil && *held, err
+}
+
+func redeemedKey(project string) string { return "vouchersRedeemed/" + project }
 
 // Of is the voucher a subscription redeemed, nil when none.
 func Of(ctx context.Context, q store.Querier, project, subscription string) (*Voucher, error) {

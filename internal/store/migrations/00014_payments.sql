@@ -155,6 +155,7 @@ CREATE TABLE voucher_redemptions (
     voucher_id      {{id}} NOT NULL REFERENCES vouchers (id),
     created_at      BIGINT NOT NULL
 );
+CREATE INDEX voucher_redemptions_by_project ON voucher_redemptions (project_id);
 ALTER TABLE quotes ADD COLUMN voucher_id {{id}};
 
 -- +goose Down
