@@ -114,6 +114,8 @@ var bodyFamilies = map[string][]string{
 	"billing": {"quotes", "invoices", "creditNotes"}, "webhooks": {"webhookEndpoints"}, "project": {"", "sims", "clock"},
 	"payments": {"paymentSettings", "paymentMethods", "payments", "paymentTokens", "vouchers"},
 	"testing":  {"snapshots", "reset"},
+	"apiKeys":  {"apiKeys"},
+	"changes":  {"subscriptionChanges", "addons", "subscriptionAddons"},
 }
 
 func familyOf(route string) string {
@@ -173,6 +175,8 @@ func FuzzWebhookBodies(f *testing.F)      { fuzzBodies(f, "webhooks") }
 func FuzzProjectBodies(f *testing.F)      { fuzzBodies(f, "project") }
 func FuzzPaymentBodies(f *testing.F)      { fuzzBodies(f, "payments") }
 func FuzzTestingBodies(f *testing.F)      { fuzzBodies(f, "testing") }
+func FuzzAPIKeyBodies(f *testing.F)       { fuzzBodies(f, "apiKeys") }
+func FuzzChangeBodies(f *testing.F)       { fuzzBodies(f, "changes") }
 func FuzzUsageBodies(f *testing.F)        { fuzzBodies(f, "usage") }
 
 // FuzzPathIDs puts any string in the last id of a route's path (escaped,

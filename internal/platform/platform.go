@@ -57,7 +57,7 @@ func New(db *store.DB, log *slog.Logger, carriers *network.Registry) *Platform {
 	use := &usage.Service{Carriers: carriers}
 	pay := payments.NewProviders(db, payments.StripeFactory(&http.Client{Timeout: outbound.DefaultPolicy.CallTimeout}))
 	kinds := outbound.Kinds{}
-	for _, ks := range []outbound.Kinds{subs.Operations(), sims.Operations(carriers), use.Operations(), flows.PaymentOperations(pay)} {
+	for _, ks := range []outbound.Kinds{subs.Operations(), sims.Operations(carriers), flows.Operations(), use.Operations(), flows.PaymentOperations(pay)} {
 		for kind, k := range ks {
 			kinds[kind] = k
 		}

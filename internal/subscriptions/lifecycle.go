@@ -148,6 +148,12 @@ func (s *Service) end(ctx context.Context, tx *store.Tx, r *record, c *Cancellat
 			return nil, nil, err
 		}
 	}
+	if err := s.failOpenChanges(ctx, tx, r, now); err != nil {
+		return nil, nil, err
+	}
+	if err := endAddons(ctx, tx, r, now); err != nil {
+		return nil, nil, err
+	}
 	if r.SIMID != "" {
 		sim, err := sims.GetRecord(ctx, tx, r.Project, r.SIMID)
 		if err != nil {
