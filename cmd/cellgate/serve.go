@@ -36,6 +36,7 @@ func serve(ctx context.Context, args []string, stdout io.Writer) error {
 	taxData := fs.String("tax-data", os.Getenv(taxDataEnv), "directory of tax rate files replacing the built-in US rates (env "+taxDataEnv+")")
 	webhookTimeout := fs.Duration("webhooks-timeout", 15*time.Second, "how long one webhook attempt may take; an attempt cut short by a crash is sent again after 3x this plus 5s")
 	carriersFile := carriersFlag(fs.FlagSet)
+	simLatency := fs.Duration("payment-simulator-latency", 0, "how long the payment simulator takes to answer a charge it has booked (tests of crashes mid-charge)")
 	keep := retention.Defaults
 	fs.DurationVar(&keep.Deliveries, "retention-deliveries", keep.Deliveries, "how long webhook deliveries that succeeded are kept, with their attempts (0: forever)")
 	fs.DurationVar(&keep.Operations, "retention-operations", keep.Operations, "how long outbound operations that succeeded or were canceled are kept (0: forever)")
@@ -103,6 +104,7 @@ func serve(ctx context.Context, args []string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
+	plat.Payments.Simulator.Latency = *simLatency
 	plat.Webhooks.Config.AllowPrivate = *allowPrivate
 	plat.Webhooks.Config.Timeout = *webhookTimeout
 	plat.Webhooks.Config.Source = strings.TrimRight(*publicURL, "/")

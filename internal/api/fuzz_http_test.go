@@ -112,9 +112,10 @@ func bodyRoutes(db *store.DB, family string) []string {
 var bodyFamilies = map[string][]string{
 	"users": {"users"}, "plans": {"plans"}, "subscriptions": {"subscriptions"},
 	"billing": {"quotes", "invoices", "creditNotes"}, "webhooks": {"webhookEndpoints"}, "project": {"", "sims", "clock"},
-	"testing": {"snapshots", "reset"},
-	"apiKeys": {"apiKeys"},
-	"changes": {"subscriptionChanges", "addons", "subscriptionAddons"},
+	"payments": {"paymentSettings", "paymentMethods", "payments", "paymentTokens", "vouchers"},
+	"testing":  {"snapshots", "reset"},
+	"apiKeys":  {"apiKeys"},
+	"changes":  {"subscriptionChanges", "addons", "subscriptionAddons"},
 }
 
 func familyOf(route string) string {
@@ -172,6 +173,7 @@ func FuzzSubscriptionBodies(f *testing.F) { fuzzBodies(f, "subscriptions") }
 func FuzzBillingBodies(f *testing.F)      { fuzzBodies(f, "billing") }
 func FuzzWebhookBodies(f *testing.F)      { fuzzBodies(f, "webhooks") }
 func FuzzProjectBodies(f *testing.F)      { fuzzBodies(f, "project") }
+func FuzzPaymentBodies(f *testing.F)      { fuzzBodies(f, "payments") }
 func FuzzTestingBodies(f *testing.F)      { fuzzBodies(f, "testing") }
 func FuzzAPIKeyBodies(f *testing.F)       { fuzzBodies(f, "apiKeys") }
 func FuzzChangeBodies(f *testing.F)       { fuzzBodies(f, "changes") }

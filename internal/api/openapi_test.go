@@ -80,9 +80,11 @@ func TestOpenAPIDocumentIsValid31(t *testing.T) {
 		if needsKey(path) != requiresBearer(op) {
 			t.Errorf("%s: bearer auth must be required exactly on /projects and /testing/ paths", route)
 		}
-		// Carrier callbacks are signed messages, each its own webhook-id,
-		// whose effects repeat harmlessly; they take no Idempotency-Key.
-		if method == http.MethodPost && !strings.HasPrefix(path, "/carriers/") && !hasParameter(op, "Idempotency-Key", "header") {
+		// Carrier callbacks and payment provider webhooks are signed
+		// messages, each its own event id, whose effects repeat
+		// harmlessly; they take no Idempotency-Key.
+		signed := strings.HasPrefix(path, "/carriers/") || strings.HasPrefix(path, "/paymentProviders/")
+		if method == http.MethodPost && !signed && !hasParameter(op, "Idempotency-Key", "header") {
 			t.Errorf("%s: a POST must document the Idempotency-Key header", route)
 		}
 		for code, resp := range op.Responses.Codes.FromOldest() {

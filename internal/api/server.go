@@ -161,6 +161,7 @@ func (s *Server) routes() {
 	s.usageRoutes()
 	s.apiKeyRoutes()
 	s.consoleRoutes()
+	s.paymentRoutes()
 
 	s.mux.HandleFunc("/", s.notFound)
 }

@@ -6,6 +6,7 @@ import (
 
 	"cellgate/internal/errs"
 	"cellgate/internal/events"
+	"cellgate/internal/payments"
 	"cellgate/internal/store"
 	"cellgate/internal/subscriptions"
 )
@@ -27,7 +28,9 @@ type Settlement struct {
 // Pay marks a finalized invoice paid and says what the subscription does:
 // a first invoice activates it, an overdue one restores it; a paid renewal
 // invoice releases a held advance invoice here (docs/billing.md §3).
-func (e *Invoices) Pay(ctx context.Context, tx *store.Tx, project, id string, now time.Time) (*Settlement, error) {
+// payment is the payment that collected it, "" when paid by request: its
+// collection, if any, stops.
+func (e *Invoices) Pay(ctx context.Context, tx *store.Tx, project, id, payment string, now time.Time) (*Settlement, error) {
 	inv, b, err := e.lockInvoice(ctx, tx, project, id)
 	if err != nil {
 		return nil, err
@@ -40,6 +43,12 @@ func (e *Invoices) Pay(ctx context.Context, tx *store.Tx, project, id string, no
 	}
 	if err := cancelTimers(ctx, tx, inv); err != nil {
 		return nil, err
+	}
+	if err := payments.Cancel(ctx, tx, project, inv.ID, now); err != nil {
+		return nil, err
+	}
+	if payment != "" {
+		inv.Payment = &payment
 	}
 	if err := markPaid(ctx, tx, project, inv, now); err != nil {
 		return nil, err
@@ -119,6 +128,9 @@ func markVoided(ctx context.Context, tx *store.Tx, project string, inv *Invoice,
 	if err := cancelTimers(ctx, tx, inv); err != nil {
 		return err
 	}
+	if err := payments.Cancel(ctx, tx, project, inv.ID, now); err != nil {
+		return err
+	}
 	inv.Status, inv.VoidedAt = StatusVoided, &now
 	if err := setStatus(ctx, tx, inv, now); err != nil {
 		return err
@@ -139,4 +151,11 @@ func (e *Invoices) settled(ctx context.Context, tx *store.Tx, b *subscriptions.B
 		}
 	}
 	return true, nil
+}
+
+// Lock reads an invoice for a change after its subscription, in the lock
+// order (docs/concurrency.md); b is nil when the subscription is not
+// billed. Payments lock an invoice this way before its payment.
+func (e *Invoices) Lock(ctx context.Context, tx *store.Tx, project, id string) (*Invoice, *subscriptions.Billed, error) {
+	return e.lockInvoice(ctx, tx, project, id)
 }

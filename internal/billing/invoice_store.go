@@ -13,7 +13,7 @@ import (
 
 const invoiceColumns = `id, user_id, subscription_id, reason, status, currency, period_number, period_start, period_end, address_id,
 	subtotal, discount, tax, total, applied_balance, tax_exemption_reason, line_items, fees, due_at, finalized_at, paid_at,
-	voided_at, created_at, overdue_at, warned_at, overdue_since`
+	voided_at, created_at, overdue_at, warned_at, overdue_since, payment_id`
 
 func insertInvoice(ctx context.Context, tx *store.Tx, project string, inv *Invoice) error {
 	lines, err := json.Marshal(inv.LineItems)
@@ -63,8 +63,8 @@ func insertInvoice(ctx context.Context, tx *store.Tx, project string, inv *Invoi
 
 // setStatus writes a status change with its timestamps.
 func setStatus(ctx context.Context, tx *store.Tx, inv *Invoice, now time.Time) error {
-	_, err := tx.Exec(ctx, `UPDATE invoices SET status = ?, paid_at = ?, voided_at = ?, updated_at = ? WHERE id = ?`,
-		inv.Status, store.NullMicros(inv.PaidAt), store.NullMicros(inv.VoidedAt), store.Micros(now), inv.ID)
+	_, err := tx.Exec(ctx, `UPDATE invoices SET status = ?, paid_at = ?, voided_at = ?, payment_id = ?, updated_at = ? WHERE id = ?`,
+		inv.Status, store.NullMicros(inv.PaidAt), store.NullMicros(inv.VoidedAt), inv.Payment, store.Micros(now), inv.ID)
 	if err != nil {
 		return fmt.Errorf("billing: update invoice %s: %w", inv.ID, err)
 	}
@@ -77,13 +77,13 @@ func scanInvoice(row store.Scanner) (*Invoice, error) {
 		currency, lines, fees               string
 		pStart, pEnd, due, fin, paid, voids sql.NullInt64
 		overdueAt, warned, overdueSince     sql.NullInt64
-		address, exemption                  sql.NullString
+		address, exemption, payment         sql.NullString
 		subtotal, discount, tx, total, bal  int64
 		created                             int64
 	)
 	err := row.Scan(&inv.ID, &inv.User, &inv.Subscription, &inv.Reason, &inv.Status, &currency, &inv.periodNumber, &pStart, &pEnd,
 		&address, &subtotal, &discount, &tx, &total, &bal, &exemption, &lines, &fees, &due, &fin, &paid, &voids, &created,
-		&overdueAt, &warned, &overdueSince)
+		&overdueAt, &warned, &overdueSince, &payment)
 	if err != nil {
 		return nil, err
 	}
@@ -99,6 +99,9 @@ func scanInvoice(row store.Scanner) (*Invoice, error) {
 	}
 	if exemption.Valid {
 		inv.TaxExemptionReason = &exemption.String
+	}
+	if payment.Valid {
+		inv.Payment = &payment.String
 	}
 	if pStart.Valid && pEnd.Valid {
 		inv.Period = &InvoicePeriod{Number: inv.periodNumber, Start: store.Time(pStart.Int64), End: store.Time(pEnd.Int64)}

@@ -11,6 +11,7 @@ import (
 	"cellgate/internal/events"
 	"cellgate/internal/ids"
 	"cellgate/internal/money"
+	"cellgate/internal/payments"
 	"cellgate/internal/projects"
 	"cellgate/internal/store"
 	"cellgate/internal/subscriptions"
@@ -110,7 +111,19 @@ func (e *Invoices) finalize(ctx context.Context, tx *store.Tx, inv *Invoice, in 
 	if err := events.Record(ctx, tx, in.project, "invoice.finalized", inv.ID, inv, in.now); err != nil {
 		return err
 	}
-	if in.set.PaymentBehavior == projects.PaymentAutomatic || amountDue(inv) == 0 {
+	if amountDue(inv) == 0 {
+		return markPaid(ctx, tx, in.project, inv, in.now)
+	}
+	if in.set.PaymentBehavior == projects.PaymentAutomatic {
+		// With a payment provider, collection owns the dunning: retries,
+		// then the delinquency settings (docs/payments.md). Without one,
+		// automatic means paid at once.
+		due := money.Price{Amount: amountDue(inv), Currency: inv.Total.Currency}
+		collecting, err := payments.Collect(ctx, tx, payments.Invoice{Project: in.project, ID: inv.ID, User: inv.User,
+			Reason: inv.Reason, Due: due, Discount: inv.Discount}, in.now)
+		if err != nil || collecting {
+			return err
+		}
 		return markPaid(ctx, tx, in.project, inv, in.now)
 	}
 	if inv.overdueAt == nil {
@@ -163,11 +176,19 @@ func (e *Invoices) amounts(ctx context.Context, tx *store.Tx, in issue, j *tax.J
 	if j != nil {
 		place = j.Country + "/" + j.State + "/" + j.PostalCode
 	}
-	key := fmt.Sprintf("amounts/%s/%d/%s/%s/%s/%d", in.plan.ID, in.plan.Price.Amount, place, in.set.Currency, in.set.TaxBehavior,
+	var start *time.Time
+	if in.period != nil {
+		start = &in.period.Start
+	}
+	discount, err := invoiceDiscount(ctx, tx, in.project, in.subscription, in.periodNumber, start, in.plan.Price.Amount)
+	if err != nil {
+		return Amounts{}, err
+	}
+	key := fmt.Sprintf("amounts/%s/%d/%d/%s/%s/%s/%d", in.plan.ID, in.plan.Price.Amount, discount, place, in.set.Currency, in.set.TaxBehavior,
 		in.set.RecoveryFeeBasisPoints())
 	return timeline.Memo(ctx, tx, key, func() (Amounts, error) {
 		return Compute(ctx, e.TaxCalculator(), Input{Jurisdiction: j, Currency: in.set.Currency, Behavior: in.set.TaxBehavior,
-			Lines: []tax.Line{{Key: in.plan.ID, Price: in.plan.Price.Amount}}, RecoveryBPS: in.set.RecoveryFeeBasisPoints()})
+			Lines: []tax.Line{{Key: in.plan.ID, Price: in.plan.Price.Amount, Discount: discount}}, RecoveryBPS: in.set.RecoveryFeeBasisPoints()})
 	})
 }
 

@@ -18,6 +18,7 @@ import (
 	"cellgate/internal/subscriptions"
 	"cellgate/internal/users"
 	"cellgate/internal/validate"
+	"cellgate/internal/vouchers"
 )
 
 // QuoteLifetime is how long a quote stays valid (reference §3.3).
@@ -42,7 +43,7 @@ type Quote struct {
 	TaxExemptionReason *string     `json:"taxExemptionReason"`
 	Total              money.Price `json:"total"`
 	User               string      `json:"user"`
-	Voucher            *string     `json:"voucher"` // null until vouchers exist
+	Voucher            *string     `json:"voucher"`
 }
 
 // LineItem has the invoice line shape; on a quote it has no id and no
@@ -78,6 +79,9 @@ type QuoteInput struct {
 	Address      optional.Value[string] `json:"address"`
 	Addon        optional.Value[string] `json:"addon"`
 	Subscription optional.Value[string] `json:"subscription"`
+	// VoucherCode prices the first invoice with the code's voucher; the
+	// code is checked, not redeemed.
+	VoucherCode *string `json:"voucherCode"`
 }
 
 // CreateQuote prices a new subscription to a plan for a user and stores the
@@ -92,6 +96,9 @@ func CreateQuote(ctx context.Context, tx *store.Tx, calc tax.Calculator, project
 			WithHint("Turn it on with PATCH /projects/%s and a billing object.", project)
 	}
 	if in.Addon.Set || in.Subscription.Set {
+		if in.VoucherCode != nil {
+			return nil, errs.Invalid("voucherCodeInvalid", "A voucher discounts a new subscription, not an add-on.")
+		}
 		return createAddonQuote(ctx, tx, calc, p, in, now)
 	}
 	for _, f := range []struct{ name, v string }{{"plan", in.Plan}, {"user", in.User}} {
@@ -129,12 +136,25 @@ func CreateQuote(ctx context.Context, tx *store.Tx, calc tax.Calculator, project
 	if err != nil {
 		return nil, err
 	}
+	var voucher *vouchers.Voucher
+	discount := int64(0)
+	if in.VoucherCode != nil {
+		if voucher, err = vouchers.Resolve(ctx, tx, project, *in.VoucherCode, plan.ID, p.Billing.Currency, now); err != nil {
+			return nil, err
+		}
+		if discount, err = voucherDiscount(voucher, plan.Price.Amount); err != nil {
+			return nil, err
+		}
+	}
 	amounts, err := Compute(ctx, calc, Input{Jurisdiction: j, Currency: p.Billing.Currency, Behavior: p.Billing.TaxBehavior,
-		Lines: []tax.Line{{Key: plan.ID, Price: plan.Price.Amount}}, RecoveryBPS: p.Billing.RecoveryFeeBasisPoints()})
+		Lines: []tax.Line{{Key: plan.ID, Price: plan.Price.Amount, Discount: discount}}, RecoveryBPS: p.Billing.RecoveryFeeBasisPoints()})
 	if err != nil {
 		return nil, err
 	}
 	q := quoteOf(amounts, quoted{plan.ID, "", plan.Name}, user.ID, p.Billing.Currency, now)
+	if voucher != nil {
+		q.Voucher = &voucher.ID
+	}
 	if address != nil {
 		q.Address = &address.ID
 	}
@@ -197,11 +217,11 @@ func insertQuote(ctx context.Context, tx *store.Tx, project, planID string, q *Q
 		return err
 	}
 	_, err = tx.Exec(ctx, `INSERT INTO quotes (id, project_id, user_id, plan_id, address_id, reason, currency,
-		subtotal, discount, tax, fees_total, total, tax_exemption_reason, line_items, fees, created_at, expired_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		subtotal, discount, tax, fees_total, total, tax_exemption_reason, line_items, fees, created_at, expired_at, voucher_id)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		q.ID, project, q.User, planID, q.Address, q.Reason, q.Total.Currency,
 		a.Subtotal, a.Discount, a.Tax, a.FeesTotal, a.Total, q.TaxExemptionReason, string(lines), string(fees),
-		store.Micros(q.CreatedAt), store.Micros(q.ExpiredAt))
+		store.Micros(q.CreatedAt), store.Micros(q.ExpiredAt), q.Voucher)
 	if err != nil {
 		return fmt.Errorf("billing: insert quote: %w", err)
 	}

@@ -7,6 +7,7 @@ import (
 	"cellgate/internal/billing"
 	"cellgate/internal/projects"
 	"cellgate/internal/store"
+	"cellgate/internal/subscriptions"
 	"cellgate/internal/timeline"
 	"cellgate/internal/usage"
 )
@@ -15,7 +16,7 @@ import (
 // activates it; the last overdue one restores it, restarting its period
 // unless it is canceled (docs/billing.md §3, §8).
 func (s *Service) Pay(ctx context.Context, tx *store.Tx, project, id string, now time.Time) (*billing.Invoice, error) {
-	done, err := s.Billing.Pay(ctx, tx, project, id, now)
+	done, err := s.Billing.Pay(ctx, tx, project, id, "", now)
 	if err != nil {
 		return nil, err
 	}
@@ -65,16 +66,22 @@ func (s *Service) follow(ctx context.Context, tx *store.Tx, project string, done
 // handleOverdue makes an invoice overdue and gives its subscription the
 // delinquency action: ended for the unpaid invoice, or restricted.
 func (s *Service) handleOverdue(ctx context.Context, tx *store.Tx, t timeline.Timer, now time.Time) error {
-	b, action, err := s.Billing.Overdue(ctx, tx, t.Project, t.Subject, now)
+	return s.overdue(ctx, tx, t.Project, t.Subject, subscriptions.CauseInvoiceUnpaid, now)
+}
+
+// overdue makes the invoice overdue and applies the delinquency action;
+// an end gives the subscription cause.
+func (s *Service) overdue(ctx context.Context, tx *store.Tx, project, invoice, cause string, now time.Time) error {
+	b, action, err := s.Billing.Overdue(ctx, tx, project, invoice, now)
 	if err != nil {
 		return err
 	}
 	switch action {
 	case projects.OverdueActionEnd:
-		ended, err := s.Subscriptions.EndUnpaid(ctx, tx, t.Project, b.ID, now)
+		ended, err := s.Subscriptions.EndFor(ctx, tx, project, b.ID, cause, now)
 		return s.ended(ctx, tx, ended, now, err)
 	case projects.OverdueActionRestrict:
-		return s.Subscriptions.Restrict(ctx, tx, t.Project, b.ID, now)
+		return s.Subscriptions.Restrict(ctx, tx, project, b.ID, now)
 	}
 	return nil
 }

@@ -11,10 +11,12 @@ import (
 	"time"
 
 	"cellgate/internal/billing"
+	"cellgate/internal/errs"
 	"cellgate/internal/store"
 	"cellgate/internal/subscriptions"
 	"cellgate/internal/timeline"
 	"cellgate/internal/usage"
+	"cellgate/internal/vouchers"
 )
 
 // Service runs the flows; both halves are the concrete services.
@@ -28,8 +30,20 @@ type Service struct {
 // once (docs/billing.md §2).
 func (s *Service) Create(ctx context.Context, tx *store.Tx, project string, in subscriptions.CreateInput, now time.Time) (*subscriptions.Subscription, error) {
 	v, b, err := s.Subscriptions.Create(ctx, tx, project, in, now)
-	if err != nil || b == nil {
+	if err != nil {
 		return v, err
+	}
+	if in.VoucherCode != nil {
+		if b == nil {
+			return nil, errs.Invalid("voucherCodeInvalid", "voucherCode applies to invoices: project %s does not bill.", project)
+		}
+		// Redeemed before the first invoice, which it discounts.
+		if _, err := vouchers.Redeem(ctx, tx, project, *in.VoucherCode, b.Plan.ID, b.Plan.Price.Currency, b.ID, now); err != nil {
+			return nil, err
+		}
+	}
+	if b == nil {
+		return v, nil
 	}
 	paid, err := s.Billing.InvoiceCreation(ctx, tx, b, now)
 	if err != nil || !paid {

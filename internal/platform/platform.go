@@ -6,11 +6,13 @@ package platform
 
 import (
 	"log/slog"
+	"net/http"
 
 	"cellgate/internal/billing"
 	"cellgate/internal/lines"
 	"cellgate/internal/network"
 	"cellgate/internal/outbound"
+	"cellgate/internal/payments"
 	"cellgate/internal/sims"
 	"cellgate/internal/store"
 	"cellgate/internal/subscriptions"
@@ -39,6 +41,8 @@ type Platform struct {
 	// Webhooks sends the event log to the projects' endpoints; set its
 	// Config before running it.
 	Webhooks *webhooks.Worker
+	// Payments are the payment providers: the simulator and Stripe.
+	Payments *payments.Providers
 }
 
 // New wires the services on db. carriers nil means the default providers
@@ -51,8 +55,9 @@ func New(db *store.DB, log *slog.Logger, carriers *network.Registry) *Platform {
 	invoices := &billing.Invoices{}
 	flows := &lines.Service{Subscriptions: subs, Billing: invoices}
 	use := &usage.Service{Carriers: carriers}
+	pay := payments.NewProviders(db, payments.StripeFactory(&http.Client{Timeout: outbound.DefaultPolicy.CallTimeout}))
 	kinds := outbound.Kinds{}
-	for _, ks := range []outbound.Kinds{subs.Operations(), sims.Operations(carriers), flows.Operations(), use.Operations()} {
+	for _, ks := range []outbound.Kinds{subs.Operations(), sims.Operations(carriers), flows.Operations(), use.Operations(), flows.PaymentOperations(pay)} {
 		for kind, k := range ks {
 			kinds[kind] = k
 		}
@@ -68,5 +73,6 @@ func New(db *store.DB, log *slog.Logger, carriers *network.Registry) *Platform {
 		Outbound:      ops,
 		Timeline:      &timeline.Runner{DB: db, Handlers: flows.Handlers(), Log: log, Operations: ops},
 		Webhooks:      &webhooks.Worker{DB: db, Log: log},
+		Payments:      pay,
 	}
 }

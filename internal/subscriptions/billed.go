@@ -131,11 +131,18 @@ func LoadBilled(ctx context.Context, tx *store.Tx, project, id string) (*Billed,
 // any earlier reason (cause invoiceUnpaid). It returns the ended
 // subscription when it is billed; nil when it had already ended.
 func (s *Service) EndUnpaid(ctx context.Context, tx *store.Tx, project, id string, at time.Time) (*Billed, error) {
+	return s.EndFor(ctx, tx, project, id, CauseInvoiceUnpaid, at)
+}
+
+// EndFor ends the subscription at at for a billing cause (invoiceUnpaid,
+// paymentFailed, paymentDisputed), replacing any earlier reason; nil when
+// it had already ended or is not billed.
+func (s *Service) EndFor(ctx context.Context, tx *store.Tx, project, id, cause string, at time.Time) (*Billed, error) {
 	r, err := load(ctx, tx, project, id)
 	if err != nil || r.Status == StatusEnded {
 		return nil, err
 	}
-	_, b, err := s.end(ctx, tx, r, &Cancellation{Cause: CauseInvoiceUnpaid}, at)
+	_, b, err := s.end(ctx, tx, r, &Cancellation{Cause: cause}, at)
 	return b, err
 }
 

@@ -47,6 +47,9 @@ type CreateInput struct {
 	// Billing overrides the project's delinquency settings for this
 	// subscription (billed projects only).
 	Billing optional.Value[BillingInput] `json:"billing"`
+	// VoucherCode discounts its invoices (billed projects only); package
+	// lines redeems it, the subscription only carries it.
+	VoucherCode *string `json:"voucherCode"`
 }
 
 // Create starts a subscription: pending until the provider activates it.

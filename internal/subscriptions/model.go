@@ -30,6 +30,8 @@ const (
 	CauseSubscriptionEnded     = "subscriptionEnded"
 	CauseUserDeleted           = "userDeleted"
 	CauseInvoiceUnpaid         = "invoiceUnpaid"
+	CausePaymentFailed         = "paymentFailed"
+	CausePaymentDisputed       = "paymentDisputed"
 )
 
 // UserReasons a cancellation may give.
