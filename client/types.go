@@ -155,6 +155,7 @@ type SubscriptionCreate struct {
 	UserAddress string            `json:"userAddress,omitempty"`
 	Metadata    map[string]string `json:"metadata,omitempty"`
 	Billing     json.RawMessage   `json:"billing,omitempty"`
+	VoucherCode string            `json:"voucherCode,omitempty"`
 }
 
 // SubscriptionCancel is schema SubscriptionCancel, the body of cancel and end.
@@ -220,6 +221,7 @@ type QuoteCreate struct {
 	Addon        string          `json:"addon,omitempty"`
 	Subscription string          `json:"subscription,omitempty"`
 	Address      json.RawMessage `json:"address,omitempty"`
+	VoucherCode  string          `json:"voucherCode,omitempty"`
 }
 
 // Invoice is schema Invoice.
