@@ -113,6 +113,8 @@ var bodyFamilies = map[string][]string{
 	"users": {"users"}, "plans": {"plans"}, "subscriptions": {"subscriptions"},
 	"billing": {"quotes", "invoices", "creditNotes"}, "webhooks": {"webhookEndpoints"}, "project": {"", "sims", "clock"},
 	"changes": {"subscriptionChanges", "addons", "subscriptionAddons"},
+	"testing": {"snapshots", "reset"},
+	"apiKeys": {"apiKeys"},
 }
 
 func familyOf(route string) string {
@@ -171,6 +173,8 @@ func FuzzBillingBodies(f *testing.F)      { fuzzBodies(f, "billing") }
 func FuzzWebhookBodies(f *testing.F)      { fuzzBodies(f, "webhooks") }
 func FuzzProjectBodies(f *testing.F)      { fuzzBodies(f, "project") }
 func FuzzChangeBodies(f *testing.F)       { fuzzBodies(f, "changes") }
+func FuzzTestingBodies(f *testing.F)      { fuzzBodies(f, "testing") }
+func FuzzAPIKeyBodies(f *testing.F)       { fuzzBodies(f, "apiKeys") }
 func FuzzUsageBodies(f *testing.F)        { fuzzBodies(f, "usage") }
 
 // FuzzPathIDs puts any string in the last id of a route's path (escaped,

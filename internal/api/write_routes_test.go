@@ -55,10 +55,12 @@ func seedWriteWorld(w *world) *writeWorld {
 	ch := w.changeOK(map[string]any{"subscription": s.ID, "plan": w.planWith(2_000_000_000, 1000, nil), "when": "renewal"})
 	addon := w.addonOK(plan, nil)
 	bought := w.buyAddon(s.ID, addon.ID)
+	snapshot := w.Post("/testing/projects/"+w.Project+"/snapshots", map[string]any{"name": "seeded"}).Expect(http.StatusCreated).ID()
 	return &writeWorld{world: w, params: map[string]string{
-		"subscriptionChange": ch.ID, "addon": addon.ID, "subscriptionAddon": bought.ID,
+		"subscriptionChange": ch.ID, "addon": addon.ID, "subscriptionAddon": bought.ID, "snapshot": snapshot,
 		"project": w.Project, "user": user, "address": addr, "plan": plan, "subscription": s.ID,
 		"invoice": inv.ID, "creditNote": note.ID, "provider": "test", "sim": w.Post(w.P("/sims"), map[string]any{"iccid": "89012600000000000033", "provider": "test"}).Expect(http.StatusCreated).ID(), "event": lastEvent(w),
+		"apiKey": w.Post(w.P("/apiKeys"), map[string]any{"name": "spare"}).Expect(http.StatusCreated).ID(),
 	}}
 }
 
@@ -144,6 +146,11 @@ func validWriteBodies(ww *writeWorld, receiver string) map[string]any {
 		"POST /projects/{project}/subscriptionAddons/{subscriptionAddon}/cancel":           nil,
 		"POST /testing/providers/{provider}/faults":                                        map[string]any{"operation": "lines.activate", "count": 1, "code": "activationRejected"},
 		"DELETE /testing/providers/{provider}/faults":                                      nil,
+		"POST /testing/projects/{project}/snapshots":                                       map[string]any{"name": "before"},
+		"POST /testing/projects/{project}/snapshots/{snapshot}/restore":                    nil,
+		"POST /testing/projects/{project}/reset":                                           nil,
+		"POST /projects/{project}/apiKeys":                                                 map[string]any{"name": "ci"},
+		"POST /projects/{project}/apiKeys/{apiKey}/revoke":                                 nil,
 		"POST /testing/projects/{project}/subscriptions/{subscription}/usage":              map[string]any{"data": 1000, "voice": 60, "sms": 1},
 		"POST /testing/projects/{project}/subscriptions/{subscription}/trafficModel":       map[string]any{"model": "typical"},
 	}

@@ -28,6 +28,7 @@ const (
 	Invoice      = "inv"
 	InvoiceLine  = "lin"
 	InvoiceTax   = "itx"
+	Member       = "mbr"
 	Plan         = "pln"
 	Quote        = "quo"
 	Request      = "req"
@@ -36,6 +37,7 @@ const (
 	User         = "usr"
 	Webhook      = "whe"
 	Delivery     = "msg"
+	Snapshot     = "snp"
 )
 
 const alphabet = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"

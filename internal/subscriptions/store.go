@@ -194,13 +194,14 @@ type Filter struct {
 	Status      string
 	Plan        string
 	PhoneNumber string
+	SIM         string
 }
 
 // List pages through the project's subscriptions, newest first.
 func List(ctx context.Context, q store.Querier, project string, f Filter, p store.Page, now time.Time) (store.PageOf[*Subscription], error) {
 	lq := &store.ListQuery{Select: `SELECT ` + columns + ` FROM subscriptions`}
 	lq.Where("project_id = ?", project)
-	for _, c := range []struct{ col, v string }{{"user_id", f.User}, {"status", f.Status}, {"plan_id", f.Plan}, {"phone_number", f.PhoneNumber}} {
+	for _, c := range []struct{ col, v string }{{"user_id", f.User}, {"status", f.Status}, {"plan_id", f.Plan}, {"phone_number", f.PhoneNumber}, {"sim_id", f.SIM}} {
 		if c.v != "" {
 			lq.Where(c.col+" = ?", c.v)
 		}
