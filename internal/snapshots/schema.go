@@ -42,6 +42,7 @@ var Children = map[string]child{
 	"phone_numbers":      {where: `sim_id IN (SELECT id FROM sims WHERE project_id = ?)`, pool: "sim_id"},
 	"usage_days":         {where: `subscription_id IN (SELECT id FROM subscriptions WHERE project_id = ?)`},
 	"usage_periods":      {where: `subscription_id IN (SELECT id FROM subscriptions WHERE project_id = ?)`},
+	"usage_addons":       {where: `subscription_id IN (SELECT id FROM subscriptions WHERE project_id = ?)`},
 }
 
 // Global are tables that hold no project's data: the projects themselves
