@@ -217,6 +217,10 @@ type QuoteCreate struct {
 	Plan    string          `json:"plan"`
 	User    string          `json:"user"`
 	Address json.RawMessage `json:"address,omitempty"`
+	// Addon and Subscription quote an add-on for a subscription instead
+	// of a plan for a user.
+	Addon        string `json:"addon,omitempty"`
+	Subscription string `json:"subscription,omitempty"`
 }
 
 // Invoice is schema Invoice.
