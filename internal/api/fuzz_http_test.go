@@ -112,9 +112,9 @@ func bodyRoutes(db *store.DB, family string) []string {
 var bodyFamilies = map[string][]string{
 	"users": {"users"}, "plans": {"plans"}, "subscriptions": {"subscriptions"},
 	"billing": {"quotes", "invoices", "creditNotes"}, "webhooks": {"webhookEndpoints"}, "project": {"", "sims", "clock"},
-	"changes": {"subscriptionChanges", "addons", "subscriptionAddons"},
 	"testing": {"snapshots", "reset"},
 	"apiKeys": {"apiKeys"},
+	"changes": {"subscriptionChanges", "addons", "subscriptionAddons"},
 }
 
 func familyOf(route string) string {
@@ -172,9 +172,9 @@ func FuzzSubscriptionBodies(f *testing.F) { fuzzBodies(f, "subscriptions") }
 func FuzzBillingBodies(f *testing.F)      { fuzzBodies(f, "billing") }
 func FuzzWebhookBodies(f *testing.F)      { fuzzBodies(f, "webhooks") }
 func FuzzProjectBodies(f *testing.F)      { fuzzBodies(f, "project") }
-func FuzzChangeBodies(f *testing.F)       { fuzzBodies(f, "changes") }
 func FuzzTestingBodies(f *testing.F)      { fuzzBodies(f, "testing") }
 func FuzzAPIKeyBodies(f *testing.F)       { fuzzBodies(f, "apiKeys") }
+func FuzzChangeBodies(f *testing.F)       { fuzzBodies(f, "changes") }
 func FuzzUsageBodies(f *testing.F)        { fuzzBodies(f, "usage") }
 
 // FuzzPathIDs puts any string in the last id of a route's path (escaped,

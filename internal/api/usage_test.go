@@ -24,6 +24,9 @@ type usageRecord struct {
 	} `json:"labels"`
 }
 
+// Roaming is the record's roaming label.
+func (r usageRecord) Roaming() string { return r.Labels.Roaming }
+
 type usageBalance struct {
 	ID        string `json:"id"`
 	Allowance struct {

@@ -57,7 +57,7 @@ func seedWriteWorld(w *world) *writeWorld {
 	bought := w.buyAddon(s.ID, addon.ID)
 	snapshot := w.Post("/testing/projects/"+w.Project+"/snapshots", map[string]any{"name": "seeded"}).Expect(http.StatusCreated).ID()
 	return &writeWorld{world: w, params: map[string]string{
-		"subscriptionChange": ch.ID, "addon": addon.ID, "subscriptionAddon": bought.ID, "snapshot": snapshot,
+		"snapshot": snapshot, "subscriptionChange": ch.ID, "addon": addon.ID, "subscriptionAddon": bought.ID,
 		"project": w.Project, "user": user, "address": addr, "plan": plan, "subscription": s.ID,
 		"invoice": inv.ID, "creditNote": note.ID, "provider": "test", "sim": w.Post(w.P("/sims"), map[string]any{"iccid": "89012600000000000033", "provider": "test"}).Expect(http.StatusCreated).ID(), "event": lastEvent(w),
 		"apiKey": w.Post(w.P("/apiKeys"), map[string]any{"name": "spare"}).Expect(http.StatusCreated).ID(),

@@ -8,6 +8,7 @@ import (
 	"cellgate/internal/projects"
 	"cellgate/internal/store"
 	"cellgate/internal/timeline"
+	"cellgate/internal/usage"
 )
 
 // Pay pays an invoice, then the subscription follows: a first invoice
@@ -51,6 +52,10 @@ func (s *Service) follow(ctx context.Context, tx *store.Tx, project string, done
 			return err
 		}
 		if err := s.Billing.RestartedPeriod(ctx, tx, restarted, done.Invoice, now); err != nil {
+			return err
+		}
+		// A restarted period is a new period: fair use starts over.
+		if err := usage.Renewed(ctx, tx, project, done.Restore.ID, now); err != nil {
 			return err
 		}
 	}
