@@ -26,7 +26,8 @@ import (
 var snapshotTables = []string{"projects", "api_keys", "idempotency_keys", "users", "user_addresses", "plans", "events",
 	"subscriptions", "sims", "phone_numbers", "number_sequences", "timeline", "webhook_endpoints", "webhook_deliveries",
 	"webhook_attempts", "quotes", "invoices", "credit_notes", "user_balances", "balance_entries",
-	"usage_feeds", "usage_days", "usage_periods", "usage_orphans", "usage_models"}
+	"usage_feeds", "usage_days", "usage_periods", "usage_orphans", "usage_models",
+	"subscription_changes", "addons", "subscription_addons", "usage_addons"}
 
 // snapshot maps a table to its row count and a checksum of its contents.
 type snapshot map[string]string
