@@ -78,7 +78,7 @@ func TestOpenAPIDocumentIsValid31(t *testing.T) {
 		ids[op.OperationId] = route
 		method, path, _ := strings.Cut(route, " ")
 		if needsKey(path) != requiresBearer(op) {
-			t.Errorf("%s: bearer auth must be required exactly on /projects and /testing/ paths", route)
+			t.Errorf("%s: bearer auth must be required exactly on /projects, /testing/ and the catalogue paths", route)
 		}
 		// Carrier callbacks are signed messages, each its own webhook-id,
 		// whose effects repeat harmlessly; they take no Idempotency-Key.
@@ -94,7 +94,9 @@ func TestOpenAPIDocumentIsValid31(t *testing.T) {
 }
 
 func needsKey(path string) bool {
-	return strings.HasPrefix(path, "/projects") || strings.HasPrefix(path, "/testing/")
+	// The global catalogues of the reference (§1.1) need a key too.
+	return strings.HasPrefix(path, "/projects") || strings.HasPrefix(path, "/testing/") ||
+		path == "/serviceProviders" || path == "/deviceModelBrands"
 }
 
 func requiresBearer(op *v3.Operation) bool {

@@ -160,6 +160,7 @@ func (s *Server) routes() {
 	s.read("GET /projects/{project}/events/{event}", readByID(s, "event", "event", s.getEvent))
 
 	s.webhookRoutes()
+	s.portingRoutes()
 
 	s.mux.HandleFunc("/", s.notFound)
 }

@@ -11,6 +11,7 @@ import (
 	"cellgate/internal/lines"
 	"cellgate/internal/network"
 	"cellgate/internal/outbound"
+	"cellgate/internal/porting"
 	"cellgate/internal/sims"
 	"cellgate/internal/store"
 	"cellgate/internal/subscriptions"
@@ -44,7 +45,7 @@ func New(db *store.DB, log *slog.Logger, carriers *network.Registry) *Platform {
 	if carriers == nil {
 		carriers = network.Default()
 	}
-	subs := &subscriptions.Service{Carriers: carriers}
+	subs := &subscriptions.Service{Carriers: carriers, Porting: &porting.Service{DB: db, Carriers: carriers}}
 	invoices := &billing.Invoices{}
 	flows := &lines.Service{Subscriptions: subs, Billing: invoices}
 	kinds := outbound.Kinds{}

@@ -30,6 +30,8 @@ const (
 	CauseSubscriptionEnded     = "subscriptionEnded"
 	CauseUserDeleted           = "userDeleted"
 	CauseInvoiceUnpaid         = "invoiceUnpaid"
+	CausePortingExpired        = "portingExpired"
+	CausePhoneNumberPortedOut  = "phoneNumberPortedOut"
 )
 
 // UserReasons a cancellation may give.
@@ -117,7 +119,9 @@ type record struct {
 	// settings; nil follows the project.
 	OverdueDays   *int
 	OverdueAction *string
-	plan          *catalog.Plan // loaded with the record
+	// PortingID is the porting that brings the number, when there is one.
+	PortingID string
+	plan      *catalog.Plan // loaded with the record
 }
 
 // periodEnd is when period n ends, measured from the renewal anchor.

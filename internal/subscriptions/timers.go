@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"cellgate/internal/events"
+	"cellgate/internal/porting"
 	"cellgate/internal/sims"
 	"cellgate/internal/store"
 	"cellgate/internal/timeline"
@@ -17,7 +18,11 @@ import (
 
 // Handlers are the lifecycle's timers that involve nothing but SIMs.
 func (s *Service) Handlers() timeline.Handlers {
-	return timeline.Handlers{sims.KindRetire: sims.HandleRetire}
+	handlers := timeline.Handlers{sims.KindRetire: sims.HandleRetire}
+	for kind, h := range porting.Handlers() {
+		handlers[kind] = h
+	}
+	return handlers
 }
 
 // Activate runs when the provider confirms the line: the SIM goes active
@@ -102,7 +107,7 @@ func (s *Service) Renew(ctx context.Context, tx *store.Tx, pe *PeriodEnd, now ti
 	if err := savePeriod(ctx, tx, r, now); err != nil {
 		return nil, err
 	}
-	v, err := view(ctx, tx, r, now)
+	v, err := s.view(ctx, tx, r, now)
 	if err != nil {
 		return nil, err
 	}
