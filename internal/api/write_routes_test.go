@@ -54,6 +54,7 @@ func seedWriteWorld(w *world) *writeWorld {
 	return &writeWorld{world: w, params: map[string]string{
 		"project": w.Project, "user": user, "address": addr, "plan": plan, "subscription": s.ID,
 		"invoice": inv.ID, "creditNote": note.ID, "provider": "test", "sim": w.Post(w.P("/sims"), map[string]any{"iccid": "89012600000000000033", "provider": "test"}).Expect(http.StatusCreated).ID(), "event": lastEvent(w),
+		"porting": w.draft(user, "+12015550170").ID,
 	}}
 }
 
@@ -133,6 +134,9 @@ func validWriteBodies(ww *writeWorld, receiver string) map[string]any {
 		"POST /projects/{project}/webhookEndpoints/{endpoint}/recover":                     map[string]any{"since": "2020-01-01T00:00:00Z"},
 		"POST /testing/providers/{provider}/faults":                                        map[string]any{"operation": "lines.activate", "count": 1, "code": "activationRejected"},
 		"DELETE /testing/providers/{provider}/faults":                                      nil,
+		"POST /projects/{project}/portings":                                                map[string]any{"phoneNumber": "+12015550171", "provider": "test", "user": p["user"]},
+		"PATCH /projects/{project}/portings/{porting}":                                     map[string]any{"firstName": "Elaine"},
+		"POST /projects/{project}/portings/{porting}/cancel":                               nil,
 	}
 }
 
