@@ -112,7 +112,7 @@ func bodyRoutes(db *store.DB, family string) []string {
 var bodyFamilies = map[string][]string{
 	"users": {"users"}, "plans": {"plans"}, "subscriptions": {"subscriptions"},
 	"billing": {"quotes", "invoices", "creditNotes"}, "webhooks": {"webhookEndpoints"}, "project": {"", "sims", "clock"},
-	"portings": {"portings"},
+	"portings": {"portings"}, "devices": {"devices"},
 }
 
 func familyOf(route string) string {
@@ -168,6 +168,7 @@ func FuzzBillingBodies(f *testing.F)      { fuzzBodies(f, "billing") }
 func FuzzWebhookBodies(f *testing.F)      { fuzzBodies(f, "webhooks") }
 func FuzzProjectBodies(f *testing.F)      { fuzzBodies(f, "project") }
 func FuzzPortingBodies(f *testing.F)      { fuzzBodies(f, "portings") }
+func FuzzDeviceBodies(f *testing.F)       { fuzzBodies(f, "devices") }
 
 // FuzzPathIDs puts any string in the last id of a route's path (escaped,
 // so NUL and bytes that are not UTF-8 arrive as such), with the route's

@@ -161,6 +161,7 @@ func (s *Server) routes() {
 
 	s.webhookRoutes()
 	s.portingRoutes()
+	s.deviceRoutes()
 
 	s.mux.HandleFunc("/", s.notFound)
 }

@@ -11,6 +11,7 @@ import (
 
 	"cellgate/internal/events"
 	"cellgate/internal/network"
+	"cellgate/internal/store"
 )
 
 // Prefix is the id prefix of portings.
@@ -183,8 +184,8 @@ func (r *Record) view(carriers *network.Registry) *Porting {
 		DonorProviderApproval: r.DonorProviderApproval, ExpiredAt: r.ExpiredAt, LastDeclinedAt: r.LastDeclinedAt,
 		LastRequestedAt: r.LastRequestedAt, PhoneNumber: r.PhoneNumber, Provider: r.Provider,
 		RecipientProvider: recipientView(carriers, r.Provider), Required: r.required(), Status: r.Status, User: r.User,
-		AccountNumber: ptr(r.AccountNumber), Birthday: ptr(r.Birthday), FirstName: ptr(r.FirstName), LastName: ptr(r.LastName),
-		DeclinedCode: ptr(r.DeclinedCode), DeclinedMessage: ptr(r.DeclinedMessage), Subscription: ptr(r.Subscription),
+		AccountNumber: store.StringOrNil(r.AccountNumber), Birthday: store.StringOrNil(r.Birthday), FirstName: store.StringOrNil(r.FirstName), LastName: store.StringOrNil(r.LastName),
+		DeclinedCode: store.StringOrNil(r.DeclinedCode), DeclinedMessage: store.StringOrNil(r.DeclinedMessage), Subscription: store.StringOrNil(r.Subscription),
 	}
 	if d, ok := donors[r.DonorProvider]; ok {
 		v.DonorProvider = d.view(carriers)
@@ -193,11 +194,4 @@ func (r *Record) view(carriers *network.Registry) *Porting {
 		v.Required = []string{} // a finished porting needs nothing more
 	}
 	return v
-}
-
-func ptr(s string) *string {
-	if s == "" {
-		return nil
-	}
-	return &s
 }

@@ -77,23 +77,21 @@ func save(ctx context.Context, tx *store.Tx, r *Record, setPIN bool, now time.Ti
 		account_number = ?, first_name = ?, last_name = ?, birthday = ?, address = ?, declined_attempts = ?, declined_code = ?,
 		declined_message = ?, last_declined_at = ?, last_requested_at = ?, submissions = ?, canceled_at = ?, completed_at = ?,
 		expired_at = ?, updated_at = ? WHERE id = ?`,
-		null(r.Subscription), r.Status, null(r.DonorProvider), approval, null(r.AccountNumber), null(r.FirstName), null(r.LastName),
-		null(r.Birthday), store.NullJSON(r.Address), r.DeclinedAttempts, null(r.DeclinedCode), null(r.DeclinedMessage),
+		store.NullString(r.Subscription), r.Status, store.NullString(r.DonorProvider), approval, store.NullString(r.AccountNumber), store.NullString(r.FirstName), store.NullString(r.LastName),
+		store.NullString(r.Birthday), store.NullJSON(r.Address), r.DeclinedAttempts, store.NullString(r.DeclinedCode), store.NullString(r.DeclinedMessage),
 		store.NullMicros(r.LastDeclinedAt), store.NullMicros(r.LastRequestedAt), r.Submissions, store.NullMicros(r.CanceledAt),
 		store.NullMicros(r.CompletedAt), store.NullMicros(r.ExpiredAt), store.Micros(now), r.ID)
 	if err != nil {
 		return fmt.Errorf("porting: save %s: %w", r.ID, err)
 	}
 	if setPIN {
-		if _, err := tx.Exec(ctx, `UPDATE portings SET account_pin = ? WHERE id = ?`, null(r.AccountPIN), r.ID); err != nil {
+		if _, err := tx.Exec(ctx, `UPDATE portings SET account_pin = ? WHERE id = ?`, store.NullString(r.AccountPIN), r.ID); err != nil {
 			return fmt.Errorf("porting: save PIN of %s: %w", r.ID, err)
 		}
 		r.pinExists = r.AccountPIN != ""
 	}
 	return nil
 }
-
-func null(s string) sql.NullString { return sql.NullString{String: s, Valid: s != ""} }
 
 // pinOf reads the stored PIN, for the call to the carrier only.
 func pinOf(ctx context.Context, q store.Querier, id string) (string, error) {

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"cellgate/internal/catalog"
+	"cellgate/internal/devices"
 	"cellgate/internal/errs"
 	"cellgate/internal/events"
 	"cellgate/internal/ids"
@@ -53,6 +54,9 @@ type CreateInput struct {
 	// Porting is a draft porting whose number the subscription takes
 	// instead of one from the pool (docs/porting.md).
 	Porting optional.Value[string] `json:"porting"`
+	// Device is the user's device the SIM goes in; required by a plan
+	// whose requirements.device is present (docs/devices.md).
+	Device optional.Value[string] `json:"device"`
 }
 
 // Create starts a subscription: pending until the provider activates it.
@@ -97,6 +101,9 @@ func (s *Service) Create(ctx context.Context, tx *store.Tx, project string, in C
 		return nil, nil, err
 	}
 	if err := sims.Claim(ctx, tx, sim, user.ID); err != nil {
+		return nil, nil, err
+	}
+	if err := devices.Require(ctx, tx, project, in.Device.Value, user.ID, plan.Requirements.Device != catalog.RequirementNone, plan.SimTypes, sim.ID, now); err != nil {
 		return nil, nil, err
 	}
 	r := &record{ID: ids.New(ids.Subscription), Project: project, PlanID: plan.ID, UserID: user.ID, Status: StatusPending,
@@ -243,9 +250,6 @@ func checkRequirements(ctx context.Context, tx *store.Tx, project string, plan *
 	}
 	if req.UserBirthday != catalog.RequirementNone && user.Birthday == nil {
 		return "", errs.Invalid("userBirthdayRequired", "The plan %s requires the user's birthday: set birthday on user %s first.", plan.ID, user.ID)
-	}
-	if req.Device != catalog.RequirementNone {
-		return "", errs.Invalid("deviceRequired", "The plan %s requires a device, and devices are not supported yet.", plan.ID)
 	}
 	return addressID, nil
 }

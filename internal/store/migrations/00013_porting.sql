@@ -42,6 +42,32 @@ CREATE INDEX portings_by_user ON portings (user_id, status);
 -- The porting that brings the subscription its number.
 ALTER TABLE subscriptions ADD COLUMN porting_id {{id}} REFERENCES portings (id);
 
+-- Devices of a project's users (reference §2.7). The model is an id of
+-- the catalogue shipped with cellgate (internal/devices/device_models.json).
+CREATE TABLE devices (
+    id         {{id}} PRIMARY KEY,
+    project_id {{id}} NOT NULL REFERENCES projects (id),
+    user_id    {{id}} REFERENCES users (id),
+    imei       TEXT,
+    model_id   TEXT,
+    name       TEXT,
+    metadata   TEXT NOT NULL DEFAULT '{}',
+    created_at BIGINT NOT NULL,
+    updated_at BIGINT NOT NULL
+);
+CREATE INDEX devices_by_project ON devices (project_id, id);
+CREATE UNIQUE INDEX devices_imei ON devices (project_id, imei);
+CREATE INDEX devices_by_user ON devices (user_id, id);
+
+-- The SIMs in a device; a SIM is in one device at most.
+CREATE TABLE device_sims (
+    device_id {{id}} NOT NULL REFERENCES devices (id),
+    sim_id    {{id}} NOT NULL UNIQUE REFERENCES sims (id),
+    PRIMARY KEY (device_id, sim_id)
+);
+
 -- +goose Down
+DROP TABLE device_sims;
+DROP TABLE devices;
 ALTER TABLE subscriptions DROP COLUMN porting_id;
 DROP TABLE portings;
