@@ -162,6 +162,7 @@ func (s *Server) routes() {
 	s.webhookRoutes()
 	s.portingRoutes()
 	s.deviceRoutes()
+	s.emailRoutes()
 
 	s.mux.HandleFunc("/", s.notFound)
 }

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 
 	"cellgate/internal/billing"
+	"cellgate/internal/email"
 	"cellgate/internal/lines"
 	"cellgate/internal/network"
 	"cellgate/internal/outbound"
@@ -34,6 +35,9 @@ type Platform struct {
 	// Outbound performs the calls to carriers after the transactions that
 	// decide them; a test project's clock advance drives it too.
 	Outbound *outbound.Runner
+	// Email sends the outbox's messages of live projects (SMTP settings
+	// from the environment, docs/email.md).
+	Email *email.Outbox
 	// Webhooks sends the event log to the projects' endpoints; set its
 	// Config before running it.
 	Webhooks *webhooks.Worker
@@ -48,8 +52,9 @@ func New(db *store.DB, log *slog.Logger, carriers *network.Registry) *Platform {
 	subs := &subscriptions.Service{Carriers: carriers, Porting: &porting.Service{DB: db, Carriers: carriers}}
 	invoices := &billing.Invoices{}
 	flows := &lines.Service{Subscriptions: subs, Billing: invoices}
+	outbox := &email.Outbox{DB: db, SMTP: email.SMTPFromEnv()}
 	kinds := outbound.Kinds{}
-	for _, ks := range []outbound.Kinds{subs.Operations(), sims.Operations(carriers)} {
+	for _, ks := range []outbound.Kinds{subs.Operations(), sims.Operations(carriers), outbox.Operations()} {
 		for kind, k := range ks {
 			kinds[kind] = k
 		}
@@ -62,6 +67,7 @@ func New(db *store.DB, log *slog.Logger, carriers *network.Registry) *Platform {
 		Invoices:      invoices,
 		Lines:         flows,
 		Outbound:      ops,
+		Email:         outbox,
 		Timeline:      &timeline.Runner{DB: db, Handlers: flows.Handlers(), Log: log, Operations: ops},
 		Webhooks:      &webhooks.Worker{DB: db, Log: log},
 	}

@@ -66,7 +66,23 @@ CREATE TABLE device_sims (
     PRIMARY KEY (device_id, sim_id)
 );
 
+-- The email outbox (internal/email): one row per message. A live
+-- project's message is sent by an outbound operation; a test project's is
+-- captured (never sent) and readable at GET /testing/projects/{p}/emails.
+CREATE TABLE email_messages (
+    id         {{id}} PRIMARY KEY,
+    project_id {{id}} NOT NULL REFERENCES projects (id),
+    to_address TEXT NOT NULL,
+    subject    TEXT NOT NULL,
+    body       TEXT NOT NULL,
+    status     TEXT NOT NULL CHECK (status IN ('pending', 'sent', 'failed', 'captured')),
+    created_at BIGINT NOT NULL,
+    sent_at    BIGINT
+);
+CREATE INDEX email_messages_by_project ON email_messages (project_id, id);
+
 -- +goose Down
+DROP TABLE email_messages;
 DROP TABLE device_sims;
 DROP TABLE devices;
 ALTER TABLE subscriptions DROP COLUMN porting_id;
