@@ -115,7 +115,9 @@ func benchSeed(ctx context.Context, args []string, stdout io.Writer) error {
 	if *url == "" || *project == "" {
 		return usageErrorf(fs.Name(), "--url and --project are required")
 	}
-	ids, err := cgbench.SeedHTTP(ctx, *url, *project, *key, *users)
+	bar := newProgress(int64(*users), "seeding users")
+	ids, err := cgbench.SeedHTTP(ctx, *url, *project, *key, *users, func() { _ = bar.Add(1) })
+	_ = bar.Finish()
 	if err != nil {
 		return err
 	}

@@ -164,6 +164,8 @@ func testCommandLine(t *testing.T, bin string) {
 		{args: []string{"project", "create", "--type", "live"}, code: 2, stderr: []string{"missing the project ID"}},
 		{args: []string{"clock"}, code: 2, stderr: []string{"missing subcommand (advance)"}},
 		{args: []string{"clock", "advance", "demo", "--database", db}, code: 2, stderr: []string{"give exactly one of --to and --by"}},
+		{args: []string{"clock", "advance", "demo", "--to", "2031-02-01", "--database", db}, code: 2, stderr: []string{`"2031-02-01T00:00:00Z"`}},
+		{args: []string{"clock", "advance", "demo", "--by", "1 month", "--database", db}, code: 2, stderr: []string{`"1mo"`, `"P1M"`}},
 		{args: []string{"bench"}, code: 2, stderr: []string{"missing subcommand (bare, http, seed)"}},
 		{args: []string{"bench", "seed"}, code: 2, stderr: []string{"--url and --project are required"}},
 

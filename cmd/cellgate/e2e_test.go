@@ -142,9 +142,13 @@ func testServeDemo(t *testing.T, bin, dbURL string) {
 	}
 
 	// A second start on the same database finds the demo project: same
-	// key, same catalog, the user still there.
-	srv = start(t, bin, env, "serve", "--demo", "--addr", "127.0.0.1:0")
+	// key, same catalog, the user still there. It listens on every
+	// address and still prints a URL that can be pasted.
+	srv = start(t, bin, env, "serve", "--demo", "--addr", "0.0.0.0:0")
 	out = srv.waitStdout("Authorization: Bearer $GIGS_TOKEN", 15*time.Second)
+	if !regexp.MustCompile(`export CELLGATE_URL=http://127\.0\.0\.1:\d+\n`).MatchString(out) {
+		t.Errorf("serve --addr 0.0.0.0:0 printed no pasteable URL:\n%s", out)
+	}
 	if !strings.Contains(out, "export GIGS_TOKEN="+key+"\n") {
 		t.Errorf("restart printed another key:\n%s", out)
 	}

@@ -13,6 +13,7 @@ import (
 	"runtime/debug"
 	"slices"
 
+	"github.com/schollz/progressbar/v3"
 	"golang.org/x/term"
 
 	"cellgate/internal/store"
@@ -30,8 +31,10 @@ var commands = []command{
 	{"migrate", "[flags]", "apply the database migrations", migrate},
 	{"project", "create ID [flags]", "create a project and print its first API key", project},
 	{"clock", "advance PROJECT [flags]", "move a test project's clock, running due work", clockCmd},
+	{"testing", "snapshot|snapshots|restore|reset [flags]", "save, restore or clear a test project's whole state", testingCmd},
 	{"timers", "list|retry|drop [flags]", "list failing scheduled work; retry or drop a dead timer", timersCmd},
 	{"operations", "list|retry|drop [flags]", "list calls to carriers that gave up; retry or drop them", operationsCmd},
+	{"usage", "orphans [flags]", "list usage records the carriers reported for no known line", usageCmd},
 	{"carrier-sim", "[flags]", "serve the network simulator as a carrier adapter (docs/carriers.md)", carrierSim},
 	{"bench", "http|bare|seed [flags]", "measure the API (see BENCHMARKS.md)", bench},
 	{"version", "", "print the version", versionCmd},
@@ -103,7 +106,17 @@ func openDatabase(ctx context.Context, url string, log *slog.Logger) (*store.DB,
 	if err != nil {
 		return nil, err
 	}
-	n, err := db.Migrate(ctx)
+	// A bar appears only when there are migrations to apply, on a terminal.
+	var bar *progressbar.ProgressBar
+	n, err := db.MigrateWith(ctx, func(done, total int) {
+		if bar == nil {
+			bar = newProgress(int64(total), "migrating")
+		}
+		_ = bar.Set(done)
+	})
+	if bar != nil {
+		_ = bar.Finish()
+	}
 	if err != nil {
 		db.Close()
 		return nil, err

@@ -202,7 +202,7 @@ func run(t testing.TB, bin string, env []string, dir string, args ...string) (st
 }
 
 // waitHealthy polls /healthz until it answers 200.
-func waitHealthy(t *testing.T, base string) map[string]any {
+func waitHealthy(t testing.TB, base string) map[string]any {
 	t.Helper()
 	deadline := time.Now().Add(10 * time.Second)
 	for {

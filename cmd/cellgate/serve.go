@@ -20,6 +20,7 @@ import (
 	"cellgate/internal/api"
 	"cellgate/internal/demo"
 	"cellgate/internal/outbound"
+	"cellgate/internal/retention"
 )
 
 func serve(ctx context.Context, args []string, stdout io.Writer) error {
@@ -35,6 +36,11 @@ func serve(ctx context.Context, args []string, stdout io.Writer) error {
 	taxData := fs.String("tax-data", os.Getenv(taxDataEnv), "directory of tax rate files replacing the built-in US rates (env "+taxDataEnv+")")
 	webhookTimeout := fs.Duration("webhooks-timeout", 15*time.Second, "how long one webhook attempt may take; an attempt cut short by a crash is sent again after 3x this plus 5s")
 	carriersFile := carriersFlag(fs.FlagSet)
+	keep := retention.Defaults
+	fs.DurationVar(&keep.Deliveries, "retention-deliveries", keep.Deliveries, "how long webhook deliveries that succeeded are kept, with their attempts (0: forever)")
+	fs.DurationVar(&keep.Operations, "retention-operations", keep.Operations, "how long outbound operations that succeeded or were canceled are kept (0: forever)")
+	fs.DurationVar(&keep.Idempotency, "retention-idempotency", keep.Idempotency, "how long an Idempotency-Key answer is kept and replayed (0: forever)")
+	fs.DurationVar(&keep.Events, "retention-events", keep.Events, "how long events of live projects are kept once no delivery needs them (0: forever, the default)")
 	if _, err := fs.parse(args); err != nil {
 		return err
 	}
@@ -73,7 +79,7 @@ func serve(ctx context.Context, args []string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	base := "http://" + ln.Addr().String()
+	base := pasteableURL(ln.Addr())
 	if *publicURL == "" {
 		*publicURL = base
 	}
@@ -111,22 +117,8 @@ func serve(ctx context.Context, args []string, stdout io.Writer) error {
 		// Calls to carriers run after the transactions that decide them.
 		callsDone := make(chan struct{})
 		go func() { defer close(callsDone); plat.Outbound.Work(workerCtx, *pollInterval) }()
-		// Stored Idempotency-Key responses are kept for a day.
-		go func() {
-			for tick := time.NewTicker(time.Hour); ; {
-				if n, err := api.PurgeIdempotencyKeys(workerCtx, db, time.Now()); err != nil && workerCtx.Err() == nil {
-					log.Error("purge idempotency keys", "error", err)
-				} else if n > 0 {
-					log.Info("purged idempotency keys", "count", n)
-				}
-				select {
-				case <-workerCtx.Done():
-					tick.Stop()
-					return
-				case <-tick.C:
-				}
-			}
-		}()
+		// Old sent deliveries, finished calls and stored answers go.
+		go retention.Run(workerCtx, db, keep, time.Hour, log)
 		plat.Timeline.Work(workerCtx, *pollInterval)
 		<-hooksDone
 		<-callsDone
@@ -162,6 +154,20 @@ func serve(ctx context.Context, args []string, stdout io.Writer) error {
 	<-workerDone
 	log.Info("stopped")
 	return nil
+}
+
+// pasteableURL is the base URL a person can paste for a listening
+// address: a wildcard address (0.0.0.0, ::) listens on loopback too, and
+// http://[::]:8080 is not a URL a browser or curl reaches.
+func pasteableURL(addr net.Addr) string {
+	host, port, err := net.SplitHostPort(addr.String())
+	if err != nil {
+		return "http://" + addr.String()
+	}
+	if ip := net.ParseIP(host); ip != nil && ip.IsUnspecified() {
+		host = "127.0.0.1"
+	}
+	return "http://" + net.JoinHostPort(host, port)
 }
 
 func printDemo(w io.Writer, base string, res demo.Result) {

@@ -3,15 +3,18 @@ package api
 import (
 	"time"
 
+	"cellgate/internal/clock"
 	"cellgate/internal/errs"
 	"cellgate/internal/optional"
 	"cellgate/internal/projects"
 	"cellgate/internal/timeline"
 )
 
-// testClock is the API representation of a test project's clock.
+// testClock is the API representation of a project's clock: stored for
+// a test project, the wall clock for a live one.
 type testClock struct {
 	Object string    `json:"object"`
+	Type   string    `json:"type"`
 	Now    time.Time `json:"now"`
 }
 
@@ -23,14 +26,11 @@ func (s *Server) getClock(rq *request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	if !p.IsTest() {
-		return nil, errs.PermissionDenied("liveProjectClock", "Project %q is a live project: it runs on the wall clock.", p.ID)
-	}
 	now, err := projects.Now(rq.ctx, s.db, rq.project)
 	if err != nil {
 		return nil, err
 	}
-	return &testClock{Object: "testClock", Now: now}, nil
+	return &testClock{Object: "testClock", Type: string(p.Type), Now: now}, nil
 }
 
 // advanceResult is the clock after an advance, with the timers that failed
@@ -41,10 +41,10 @@ type advanceResult struct {
 }
 
 // advanceInput is the body of POST .../clock/advance: exactly one of to
-// (an RFC 3339 time) or by (a Go duration such as "36h").
+// (an RFC 3339 time) or by (a step such as "36h", "1mo" or "P1M").
 type advanceInput struct {
-	To optional.Value[time.Time] `json:"to"`
-	By optional.Value[string]    `json:"by"`
+	To optional.Value[string] `json:"to"`
+	By optional.Value[string] `json:"by"`
 }
 
 // MaxAdvance bounds one advance, so a typo cannot start decades of work.
@@ -64,19 +64,23 @@ func (s *Server) advanceClock(rq *request) (any, error) {
 		return nil, err
 	}
 	if in.To.Set == in.By.Set || in.To.Null || in.By.Null {
-		return nil, errs.Invalid("clockAdvanceInvalid", "Give exactly one of to (an RFC 3339 time) or by (a duration such as \"36h\").")
+		return nil, errs.Invalid("clockAdvanceInvalid", "Give exactly one of to (an RFC 3339 time) or by (a step such as \"36h\", \"1mo\" or \"P1M\").")
 	}
 	now, err := projects.Now(rq.ctx, s.db, rq.project)
 	if err != nil {
 		return nil, err
 	}
-	target := in.To.Value
-	if in.By.Set {
-		d, err := time.ParseDuration(in.By.Value)
-		if err != nil || d < 0 {
-			return nil, errs.Invalid("clockAdvanceInvalid", "by must be a non-negative Go duration such as \"36h\" or \"90m\"; got %q.", in.By.Value)
+	var target time.Time
+	if in.To.Set {
+		if target, err = clock.ParseTime(in.To.Value); err != nil {
+			return nil, errs.Invalid("clockAdvanceInvalid", "Field to: %s.", err)
 		}
-		target = now.Add(d)
+	} else {
+		step, err := clock.ParseStep(in.By.Value)
+		if err != nil {
+			return nil, errs.Invalid("clockAdvanceInvalid", "Field by must be %s; got %q.", clock.StepForms, in.By.Value)
+		}
+		target = step.From(now)
 	}
 	if target.Sub(now) > MaxAdvance {
 		return nil, errs.Invalid("clockAdvanceInvalid", "One advance may move the clock at most %s.", MaxAdvance)

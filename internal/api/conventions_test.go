@@ -25,7 +25,8 @@ import (
 // covers the lifecycle, billing and webhook tables too.
 var snapshotTables = []string{"projects", "api_keys", "idempotency_keys", "users", "user_addresses", "plans", "events",
 	"subscriptions", "sims", "phone_numbers", "number_sequences", "timeline", "webhook_endpoints", "webhook_deliveries",
-	"webhook_attempts", "quotes", "invoices", "credit_notes", "user_balances", "balance_entries"}
+	"webhook_attempts", "quotes", "invoices", "credit_notes", "user_balances", "balance_entries",
+	"usage_feeds", "usage_days", "usage_periods", "usage_orphans", "usage_models"}
 
 // snapshot maps a table to its row count and a checksum of its contents.
 type snapshot map[string]string

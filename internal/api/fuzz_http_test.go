@@ -113,10 +113,14 @@ var bodyFamilies = map[string][]string{
 	"users": {"users"}, "plans": {"plans"}, "subscriptions": {"subscriptions"},
 	"billing": {"quotes", "invoices", "creditNotes"}, "webhooks": {"webhookEndpoints"}, "project": {"", "sims", "clock"},
 	"portings": {"portings"}, "devices": {"devices"},
+	"testing": {"snapshots", "reset"},
 }
 
 func familyOf(route string) string {
 	_, pattern, _ := strings.Cut(route, " ")
+	if strings.HasSuffix(pattern, "/usage") || strings.HasSuffix(pattern, "/trafficModel") {
+		return "usage"
+	}
 	_, rest, _ := strings.Cut(pattern, "{project}")
 	seg, _, _ := strings.Cut(strings.TrimPrefix(rest, "/"), "/")
 	for fam, segs := range bodyFamilies {
@@ -169,6 +173,8 @@ func FuzzWebhookBodies(f *testing.F)      { fuzzBodies(f, "webhooks") }
 func FuzzProjectBodies(f *testing.F)      { fuzzBodies(f, "project") }
 func FuzzPortingBodies(f *testing.F)      { fuzzBodies(f, "portings") }
 func FuzzDeviceBodies(f *testing.F)       { fuzzBodies(f, "devices") }
+func FuzzTestingBodies(f *testing.F)      { fuzzBodies(f, "testing") }
+func FuzzUsageBodies(f *testing.F)        { fuzzBodies(f, "usage") }
 
 // FuzzPathIDs puts any string in the last id of a route's path (escaped,
 // so NUL and bytes that are not UTF-8 arrive as such), with the route's

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"cellgate/internal/errs"
+	"cellgate/internal/retention"
 	"cellgate/internal/store"
 )
 
@@ -122,23 +123,19 @@ const IdempotencyKeyTTL = 24 * time.Hour
 // PurgeIdempotencyKeys deletes the stored responses older than the TTL, by
 // the wall clock, and reports how many went.
 func PurgeIdempotencyKeys(ctx context.Context, db *store.DB, now time.Time) (int64, error) {
-	res, err := db.Exec(ctx, `DELETE FROM idempotency_keys WHERE created_at < ?`, store.Micros(now.Add(-IdempotencyKeyTTL)))
-	if err != nil {
-		return 0, fmt.Errorf("api: purge idempotency keys: %w", err)
-	}
-	return res.RowsAffected()
+	return retention.Idempotency(ctx, db, now.Add(-IdempotencyKeyTTL))
 }
 
 // answerAfter answers res for a request that did its work outside the
 // write wrapper's transaction, storing the answer under its
 // Idempotency-Key (if any) once the work is done.
-func (s *Server) answerAfter(w http.ResponseWriter, rq *request, idem *idempotency, res any) error {
+func (s *Server) answerAfter(w http.ResponseWriter, rq *request, idem *idempotency, status int, res any) error {
 	body, err := jsonBytes(res)
 	if err != nil {
 		return err
 	}
 	if idem != nil {
-		err := s.db.InTx(rq.ctx, func(tx *store.Tx) error { return idem.save(rq.ctx, tx, http.StatusOK, body) })
+		err := s.db.InTx(rq.ctx, func(tx *store.Tx) error { return idem.save(rq.ctx, tx, status, body) })
 		if store.IsUniqueViolation(err) {
 			// The same request ran at the same moment and stored its
 			// answer first: answer as its retry would.
@@ -149,7 +146,7 @@ func (s *Server) answerAfter(w http.ResponseWriter, rq *request, idem *idempoten
 			return err
 		}
 	}
-	writeRaw(w, http.StatusOK, body)
+	writeRaw(w, status, body)
 	return nil
 }
 
@@ -157,6 +154,11 @@ func (s *Server) answerAfter(w http.ResponseWriter, rq *request, idem *idempoten
 // transaction: a call to a provider, or a clock advance with a
 // transaction per batch of timers. It still honours Idempotency-Key.
 func (s *Server) outsideTx(pattern string, h readHandler) {
+	s.outsideTxStatus(pattern, http.StatusOK, h)
+}
+
+// outsideTxStatus is outsideTx answering status on success.
+func (s *Server) outsideTxStatus(pattern string, status int, h readHandler) {
 	s.handle(pattern, func(w http.ResponseWriter, r *http.Request) {
 		err := func() error {
 			rq, err := s.authenticate(r)
@@ -176,7 +178,7 @@ func (s *Server) outsideTx(pattern string, h readHandler) {
 			if err != nil {
 				return err
 			}
-			return s.answerAfter(w, rq, idem, res)
+			return s.answerAfter(w, rq, idem, status, res)
 		}()
 		if err != nil {
 			writeError(w, r, s.log, err)

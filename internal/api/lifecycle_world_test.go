@@ -104,6 +104,7 @@ type sub struct {
 	CanceledAt          *time.Time        `json:"canceledAt"`
 	EndedAt             *time.Time        `json:"endedAt"`
 	EarliestEndAt       *time.Time        `json:"earliestEndAt"`
+	FirstUsageAt        *time.Time        `json:"firstUsageAt"`
 	CancellationDetails map[string]any    `json:"cancellationDetails"`
 	CurrentPeriod       *period           `json:"currentPeriod"`
 	SIM                 *simView          `json:"sim"`

@@ -18,6 +18,7 @@ import (
 	"cellgate/internal/events"
 	"cellgate/internal/platform"
 	"cellgate/internal/store"
+	"cellgate/internal/usage"
 	"cellgate/internal/users"
 )
 
@@ -90,6 +91,7 @@ func New(cfg Config) *Server {
 		mux: http.NewServeMux(),
 	}
 	registerStoreMetrics(cfg.Registry, cfg.DB)
+	usage.RegisterMetrics(cfg.Registry, cfg.DB)
 	s.routes()
 	for p := range secretRoutes {
 		if !slices.Contains(s.patterns, p) {
@@ -143,6 +145,7 @@ func (s *Server) routes() {
 
 	s.read("GET /testing/projects/{project}/clock", s.getClock)
 	s.outsideTx("POST /testing/projects/{project}/clock/advance", s.advanceClock)
+	s.snapshotRoutes()
 	s.providerRoutes()
 	s.handle("POST /carriers/{provider}/callbacks", s.carrierCallback)
 
@@ -160,6 +163,7 @@ func (s *Server) routes() {
 	s.read("GET /projects/{project}/events/{event}", readByID(s, "event", "event", s.getEvent))
 
 	s.webhookRoutes()
+	s.usageRoutes()
 	s.portingRoutes()
 	s.deviceRoutes()
 	s.emailRoutes()

@@ -2,6 +2,7 @@ package api_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"net/http"
 	"strings"
@@ -10,6 +11,7 @@ import (
 
 	standardwebhooks "github.com/standard-webhooks/standard-webhooks/libraries/go"
 
+	"cellgate/internal/optional"
 	"cellgate/internal/store"
 	"cellgate/internal/store/storetest"
 	"cellgate/internal/webhooks"
@@ -305,17 +307,29 @@ func TestWebhookRetryAndRecover(t *testing.T) {
 }
 
 // TestWebhookPrivateTargetsRefused: without --webhooks-allow-private a
-// literal private address is refused at create, and a name that resolves
-// to loopback is refused when the worker connects.
+// literal private address or a localhost name is refused at create, and
+// an endpoint that reaches loopback anyway (created while the server
+// allowed private targets) is refused when the worker connects.
 func TestWebhookPrivateTargetsRefused(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		e := hookEnv(t, db, webhooks.Config{Schedule: []time.Duration{0}}, false)
 		rcv := newReceiver(t, nil)
-		for _, u := range []string{rcv.URL, "http://10.1.2.3/h", "http://[::1]:8080/h", "http://169.254.169.254/latest"} {
+		port := rcv.URL[strings.LastIndex(rcv.URL, ":"):]
+		for _, u := range []string{rcv.URL, "http://10.1.2.3/h", "http://[::1]:8080/h", "http://169.254.169.254/latest",
+			"http://localhost" + port + "/h", "https://LOCALHOST./h", "http://api.localhost:9000/h"} {
 			e.Post(e.P("/webhookEndpoints"), map[string]any{"url": u}).ExpectError(http.StatusUnprocessableEntity, "invalid", "urlPrivate")
 		}
-		port := rcv.URL[strings.LastIndex(rcv.URL, ":"):]
-		ep, _ := createEndpoint(t, e, map[string]any{"url": "http://localhost" + port + "/h"})
+		var ep string
+		if err := db.InTx(context.Background(), func(tx *store.Tx) error {
+			in := webhooks.Input{URL: optional.Value[string]{Set: true, Value: "http://localhost" + port + "/h"}}
+			made, err := webhooks.Create(context.Background(), tx, e.Project, in, true, time.Now())
+			if made != nil {
+				ep = made.ID
+			}
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
 		createUser(t, e, "hal@example.com")
 		waitFor(t, "the attempt to fail", func() bool {
 			ds := deliveries(t, e, ep)

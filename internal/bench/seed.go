@@ -11,8 +11,9 @@ import (
 
 // SeedHTTP creates n users through POST /projects/{project}/users on a
 // running server (the API or the bare handler) and returns their ids. The
-// wrk scripts use it to learn which ids GET may ask for.
-func SeedHTTP(ctx context.Context, baseURL, project, key string, n int) ([]string, error) {
+// wrk scripts use it to learn which ids GET may ask for. created, when
+// not nil, hears each user as it is made (a progress bar).
+func SeedHTTP(ctx context.Context, baseURL, project, key string, n int, created func()) ([]string, error) {
 	client := &http.Client{Timeout: 30 * time.Second}
 	tag := fmt.Sprintf("%x", time.Now().UnixNano())
 	out := make([]string, 0, n)
@@ -37,6 +38,9 @@ func SeedHTTP(ctx context.Context, baseURL, project, key string, n int) ([]strin
 			return nil, fmt.Errorf("bench: seed user %d: status %d (%v)", i, resp.StatusCode, err)
 		}
 		out = append(out, u.ID)
+		if created != nil {
+			created()
+		}
 	}
 	return out, nil
 }

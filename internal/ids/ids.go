@@ -10,6 +10,7 @@ package ids
 
 import (
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/binary"
 	"strings"
 	"sync"
@@ -19,6 +20,8 @@ import (
 // Prefixes used by cellgate resources (reference §1.2).
 const (
 	APIKey       = "apk"
+	UsageBalance = "ubl"
+	UsageOrphan  = "uor"
 	Address      = "adr"
 	CreditNote   = "crn"
 	Event        = "evt"
@@ -33,6 +36,7 @@ const (
 	User         = "usr"
 	Webhook      = "whe"
 	Delivery     = "msg"
+	Snapshot     = "snp"
 )
 
 const alphabet = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
@@ -120,4 +124,15 @@ func Valid(s string) bool {
 		}
 	}
 	return true
+}
+
+// Derived returns the id of a resource that is a function of other data
+// (a usage balance is one per subscription, period and allowance): the
+// time part is at, the rest a hash of parts, so every reader derives the
+// same id without storing it.
+func Derived(prefix string, at time.Time, parts ...string) string {
+	h := sha256.Sum256([]byte(strings.Join(parts, "\x00")))
+	ms := uint64(at.UnixMilli())
+	hi := uint64(binary.BigEndian.Uint16(h[:2])) & 0x7fff
+	return prefix + "_" + encode(ms<<16|hi, binary.BigEndian.Uint64(h[2:10]))
 }

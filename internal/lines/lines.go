@@ -15,6 +15,7 @@ import (
 	"cellgate/internal/store"
 	"cellgate/internal/subscriptions"
 	"cellgate/internal/timeline"
+	"cellgate/internal/usage"
 )
 
 // Service runs the flows; both halves are the concrete services.
@@ -108,12 +109,21 @@ func (s *Service) Handlers() timeline.Handlers {
 	return handlers
 }
 
-// handleActivate starts the line the provider confirmed, and billing
-// plans the first period's advance invoice.
+// handleActivate starts the line the provider confirmed, a live project
+// reads the provider's usage feed from then on, and billing plans the
+// first period's advance invoice.
 func (s *Service) handleActivate(ctx context.Context, tx *store.Tx, t timeline.Timer, now time.Time) error {
-	b, err := s.Subscriptions.Activate(ctx, tx, t.Project, t.Subject, now)
-	if err != nil || b == nil {
+	b, provider, err := s.Subscriptions.Activate(ctx, tx, t.Project, t.Subject, now)
+	if err != nil {
 		return err
+	}
+	if provider != "" {
+		if err := usage.WatchLive(ctx, tx, t.Project, provider, now); err != nil {
+			return err
+		}
+	}
+	if b == nil {
+		return nil
 	}
 	return s.Billing.PeriodStarted(ctx, tx, b, now, false)
 }
@@ -140,7 +150,11 @@ func (s *Service) handlePeriodEnd(ctx context.Context, tx *store.Tx, t timeline.
 		}
 	}
 	b, err := s.Subscriptions.Renew(ctx, tx, pe, now)
-	if err != nil || b == nil {
+	if err != nil {
+		return err
+	}
+	// A new period lifts the fair-use throttle of the last one.
+	if err := usage.Renewed(ctx, tx, t.Project, t.Subject, now); err != nil || b == nil {
 		return err
 	}
 	return s.Billing.PeriodStarted(ctx, tx, b, now, !check.Invoiced)

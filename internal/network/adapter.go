@@ -46,6 +46,17 @@ func NewAdapter(p Provider, secret string, log *slog.Logger) (http.Handler, erro
 		})
 		reply(w, log, "faults.clear", struct{}{}, err)
 	})
+	mux.HandleFunc("POST /traffic", func(w http.ResponseWriter, r *http.Request) {
+		var in TrafficRequest
+		err := verifiedJSON(r, s, &in, func() error {
+			tm, ok := p.(TrafficModeler)
+			if !ok {
+				return Errorf(CodeOperationNotSupported, "this adapter takes no traffic models")
+			}
+			return tm.SetTraffic(r.Context(), in)
+		})
+		reply(w, log, "traffic", struct{}{}, err)
+	})
 	mux.HandleFunc("POST /effects", func(w http.ResponseWriter, r *http.Request) {
 		var res map[string]map[string]int
 		err := verifiedJSON(r, s, &struct{}{}, func() error {
@@ -142,6 +153,7 @@ func operations(p Provider) map[string]opHandler {
 		OpRestore:            serve[LineRequest](noResult(p.Restore)),
 		OpSwapSIM:            serve[SwapRequest](noResult(p.SwapSIM)),
 		OpChangePlan:         serve[PlanChangeRequest](noResult(p.ChangePlan)),
+		OpThrottle:           serve[ThrottleRequest](noResult(p.Throttle)),
 		OpPortOutCredentials: serve[LineRequest](p.PortOutCredentials),
 		OpSubmitPorting:      serve[PortingRequest](p.SubmitPorting),
 		OpUpdatePorting:      serve[PortingRequest](p.UpdatePorting),

@@ -29,6 +29,9 @@ type Provider interface {
 	SwapSIM(ctx context.Context, req SwapRequest) error
 	// ChangePlan sets the line's allowances.
 	ChangePlan(ctx context.Context, req PlanChangeRequest) error
+	// Throttle caps the line's data bandwidth under a fair-use policy; a
+	// BitsPerSecond of 0 lifts the cap.
+	Throttle(ctx context.Context, req ThrottleRequest) error
 	// SubmitPorting asks the donor carrier to move a number in.
 	SubmitPorting(ctx context.Context, req PortingRequest) (PortingStatus, error)
 	// UpdatePorting corrects a porting's details; a declined porting is
@@ -103,6 +106,15 @@ type PlanChangeRequest struct {
 	ICCID       string     `json:"iccid"`
 	PhoneNumber string     `json:"phoneNumber"`
 	Allowances  Allowances `json:"allowances"`
+}
+
+// ThrottleRequest caps (or, with BitsPerSecond 0, uncaps) a line's data
+// bandwidth.
+type ThrottleRequest struct {
+	Meta
+	ICCID         string `json:"iccid"`
+	PhoneNumber   string `json:"phoneNumber"`
+	BitsPerSecond int64  `json:"bitsPerSecond"`
 }
 
 // PortingRequest carries what a donor carrier checks before releasing a

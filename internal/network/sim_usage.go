@@ -81,6 +81,9 @@ func (s *Simulator) Usage(ctx context.Context, req UsageRequest) (UsageBatch, er
 				if state != lineActive && state != lineRestricted {
 					continue
 				}
+				if m, ok := s.modelledAt(l, w); ok && m == nil {
+					continue // a test project's line without a model
+				}
 				rec := s.usageRecord(iccid, l, w, state)
 				c := usageCursor{rec.ReportedAt, iccid, rec.Start}
 				if !rec.ReportedAt.After(req.Now) && after.before(c) {
@@ -107,15 +110,23 @@ func (s *Simulator) Usage(ctx context.Context, req UsageRequest) (UsageBatch, er
 
 func (s *Simulator) usageRecord(iccid string, l *line, w time.Time, state string) UsageRecord {
 	u := s.Profile.Usage
+	interval := time.Duration(u.Interval)
 	key := strconv.FormatInt(w.Unix(), 10)
-	end := w.Add(time.Duration(u.Interval))
+	end := w.Add(interval)
 	rec := UsageRecord{ICCID: iccid, PhoneNumber: l.phone, Start: w.UTC(), End: end.UTC(),
 		VoiceSeconds: s.intBetween(u.VoiceSeconds, "voice", iccid, key),
 		SMSMessages:  s.intBetween(u.SMSMessages, "sms", iccid, key),
 		Country:      s.Info.HomeCountry, Roaming: RoamingNone,
 		ReportedAt: end.Add(s.between(u.ReportDelay, "reportDelay", iccid, key)).UTC()}
+	actual := s.intBetween(u.DataBytes, "data", iccid, key)
+	if m, _ := s.modelledAt(l, w); m != nil {
+		actual, rec.VoiceSeconds, rec.SMSMessages = s.modelled(m, interval, iccid, key, w)
+	}
+	if t, ok := valueAt(l.throttles, func(c throttleChange) time.Time { return c.at }, w); ok {
+		actual = capped(actual, t.bps, interval)
+	}
+	// A restricted line carries no data.
 	if state == lineActive {
-		actual := s.intBetween(u.DataBytes, "data", iccid, key)
 		over := u.OverReport.Min + s.unit("overReport", iccid, key)*(u.OverReport.Max-u.OverReport.Min)
 		rec.DataBytes = actual + int64(float64(actual)*over)
 	}

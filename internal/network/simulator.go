@@ -23,6 +23,7 @@ const (
 	OpRestore            = "lines.restore"
 	OpSwapSIM            = "lines.swap"
 	OpChangePlan         = "lines.changePlan"
+	OpThrottle           = "lines.throttle"
 	OpPortOutCredentials = "lines.portOutCredentials"
 	OpSubmitPorting      = "portings.submit"
 	OpUpdatePorting      = "portings.update"
@@ -34,7 +35,7 @@ const (
 // Operations lists every operation; reads are those without effects.
 var (
 	Operations = []string{OpProvisionESIM, OpESIMProfile, OpActivate, OpDeactivate, OpRestrict, OpRestore, OpSwapSIM,
-		OpChangePlan, OpPortOutCredentials, OpSubmitPorting, OpUpdatePorting, OpCancelPorting, OpPortingStatus, OpUsage}
+		OpChangePlan, OpThrottle, OpPortOutCredentials, OpSubmitPorting, OpUpdatePorting, OpCancelPorting, OpPortingStatus, OpUsage}
 	readOps = map[string]bool{OpESIMProfile: true, OpPortingStatus: true, OpUsage: true}
 )
 
@@ -62,6 +63,9 @@ type Simulator struct {
 	profiles map[string]*esimProfile
 	portings map[string]*porting
 	faults   []*Fault
+	// modelled marks the projects whose lines use only their traffic
+	// models (see SetTraffic).
+	modelledProjects map[string]bool
 }
 
 // answer is what a key got the first time.
@@ -189,6 +193,10 @@ type line struct {
 	project, phone string
 	changes        []lineChange
 	allowances     Allowances
+	// traffic and throttles are time-ordered too: a traffic model (test
+	// lines) and the fair-use bandwidth caps.
+	traffic   []trafficChange
+	throttles []throttleChange
 }
 
 func (l *line) set(at time.Time, state string) {
@@ -313,7 +321,7 @@ func (s *Simulator) SwapSIM(ctx context.Context, req SwapRequest) error {
 			return struct{}{}, Errorf(CodeLineNotActive, "the line %s is not in service", req.OldICCID)
 		}
 		old.set(req.Now, lineDeactivated)
-		nl := &line{project: req.Project, phone: req.PhoneNumber, allowances: old.allowances}
+		nl := &line{project: req.Project, phone: req.PhoneNumber, allowances: old.allowances, traffic: old.traffic, throttles: old.throttles}
 		nl.set(req.Now, state)
 		s.lines[req.NewICCID] = nl
 		if p, ok := s.profiles[req.OldICCID]; ok {

@@ -85,6 +85,9 @@ type Kind struct {
 	Apply func(ctx context.Context, tx *store.Tx, op Operation, result json.RawMessage, now time.Time) error
 	// Fail, when set, records the consequences of giving up in tx.
 	Fail func(ctx context.Context, tx *store.Tx, op Operation, now time.Time) error
+	// Stored, when set, is what the operation keeps as its result once
+	// Apply has taken it all: a usage batch is summed up, not kept.
+	Stored func(result json.RawMessage) any
 }
 
 // Kinds maps an operation kind to how it runs.

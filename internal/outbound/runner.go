@@ -157,6 +157,9 @@ func (r *Runner) settle(ctx context.Context, tx *store.Tx, op claimed, result an
 		if err := kind.Apply(ctx, tx, op, []byte(raw), now); err != nil {
 			return "", err
 		}
+		if kind.Stored != nil {
+			raw = store.JSON(kind.Stored([]byte(raw)))
+		}
 		_, err := tx.Exec(ctx, `UPDATE operations SET status = 'succeeded', result = ?, leased_until = NULL, last_error = NULL, updated_at = ? WHERE id = ?`,
 			raw, store.Micros(now), op.ID)
 		if err != nil {

@@ -17,6 +17,7 @@ import (
 	"cellgate/internal/store"
 	"cellgate/internal/subscriptions"
 	"cellgate/internal/timeline"
+	"cellgate/internal/usage"
 	"cellgate/internal/webhooks"
 )
 
@@ -30,7 +31,9 @@ type Platform struct {
 	// Lines runs the flows that involve both a subscription and its
 	// invoices; requests that change a subscription or pay an invoice go
 	// through it (docs/architecture.md).
-	Lines    *lines.Service
+	Lines *lines.Service
+	// Usage reads the carriers' usage feeds and keeps balances.
+	Usage    *usage.Service
 	Timeline *timeline.Runner
 	// Outbound performs the calls to carriers after the transactions that
 	// decide them; a test project's clock advance drives it too.
@@ -52,9 +55,10 @@ func New(db *store.DB, log *slog.Logger, carriers *network.Registry) *Platform {
 	subs := &subscriptions.Service{Carriers: carriers, Porting: &porting.Service{DB: db, Carriers: carriers}}
 	invoices := &billing.Invoices{}
 	flows := &lines.Service{Subscriptions: subs, Billing: invoices}
+	use := &usage.Service{Carriers: carriers}
 	outbox := &email.Outbox{DB: db, SMTP: email.SMTPFromEnv()}
 	kinds := outbound.Kinds{}
-	for _, ks := range []outbound.Kinds{subs.Operations(), sims.Operations(carriers), outbox.Operations()} {
+	for _, ks := range []outbound.Kinds{subs.Operations(), sims.Operations(carriers), use.Operations(), outbox.Operations()} {
 		for kind, k := range ks {
 			kinds[kind] = k
 		}
@@ -66,6 +70,7 @@ func New(db *store.DB, log *slog.Logger, carriers *network.Registry) *Platform {
 		Subscriptions: subs,
 		Invoices:      invoices,
 		Lines:         flows,
+		Usage:         use,
 		Outbound:      ops,
 		Email:         outbox,
 		Timeline:      &timeline.Runner{DB: db, Handlers: flows.Handlers(), Log: log, Operations: ops},

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"embed"
+	"errors"
 	"fmt"
 	"hash/fnv"
 	"io/fs"
@@ -44,7 +45,12 @@ func migrationsFor(d Dialect) (fs.FS, error) {
 
 // Migrate applies every pending migration and returns how many ran. On
 // PostgreSQL a session advisory lock makes concurrent replicas take turns.
-func (db *DB) Migrate(ctx context.Context) (int, error) {
+func (db *DB) Migrate(ctx context.Context) (int, error) { return db.MigrateWith(ctx, nil) }
+
+// MigrateWith is Migrate that, when there is work, applies the migrations
+// one by one and tells step how many of how many are done (a progress bar
+// over the migrations of a large database).
+func (db *DB) MigrateWith(ctx context.Context, step func(done, total int)) (int, error) {
 	fsys, err := migrationsFor(db.dialect)
 	if err != nil {
 		return 0, err
@@ -71,9 +77,31 @@ func (db *DB) Migrate(ctx context.Context) (int, error) {
 	if err != nil {
 		return 0, fmt.Errorf("store: migrations: %w", err)
 	}
-	results, err := p.Up(ctx)
-	if err != nil {
-		return len(results), fmt.Errorf("store: migrate: %w", err)
+	if step == nil {
+		results, err := p.Up(ctx)
+		if err != nil {
+			return len(results), fmt.Errorf("store: migrate: %w", err)
+		}
+		return len(results), nil
 	}
-	return len(results), nil
+	status, err := p.Status(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("store: migrations: %w", err)
+	}
+	total := 0
+	for _, m := range status {
+		if m.State == goose.StatePending {
+			total++
+		}
+	}
+	for done := 0; ; done++ {
+		if done > 0 {
+			step(done, total)
+		}
+		if _, err := p.UpByOne(ctx); errors.Is(err, goose.ErrNoNextVersion) {
+			return done, nil
+		} else if err != nil {
+			return done, fmt.Errorf("store: migrate: %w", err)
+		}
+	}
 }

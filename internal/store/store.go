@@ -165,6 +165,16 @@ func redact(url string) string {
 	return url
 }
 
+// WALCheckpoints reports, for SQLite, how many times the WAL was truncated
+// because it reached WALLimit and how many checkpoints failed; both are 0
+// on PostgreSQL.
+func (db *DB) WALCheckpoints() (forced, failed int64) {
+	if db.w == nil {
+		return 0, 0
+	}
+	return db.w.forcedCheckpoints.Load(), db.w.checkpointErrors.Load()
+}
+
 // Dialect reports the engine.
 func (db *DB) Dialect() Dialect { return db.dialect }
 

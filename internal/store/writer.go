@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -28,6 +29,11 @@ type writer struct {
 	checkpoint chan struct{}
 	stop       context.CancelFunc
 	stopped    chan struct{}
+
+	// forcedCheckpoints counts WAL truncations (WALLimit reached);
+	// checkpointErrors counts checkpoints that failed or gave up.
+	forcedCheckpoints atomic.Int64
+	checkpointErrors  atomic.Int64
 }
 
 // checkpointEvery is how many commits pass between checkpoint requests:
@@ -56,6 +62,11 @@ func newWriter(ctx context.Context, pool *sql.DB) (*writer, error) {
 // checkpointer runs PASSIVE checkpoints on the pool's spare connection when
 // the writer asks, and once a second in any case. A PASSIVE checkpoint does
 // not take the write lock, so writers go on while it copies pages.
+//
+// A PASSIVE checkpoint cannot copy the frames a reader may still need, and
+// the WAL only starts over once no reader uses it: under readers that
+// always overlap, it would grow without bound. So when it holds more than
+// WALLimit frames after a PASSIVE run, the writer truncates it (forceWAL).
 func (w *writer) checkpointer(ctx context.Context, pool *sql.DB) {
 	defer close(w.stopped)
 	tick := time.NewTicker(time.Second)
@@ -67,7 +78,46 @@ func (w *writer) checkpointer(ctx context.Context, pool *sql.DB) {
 		case <-w.checkpoint:
 		case <-tick.C:
 		}
-		_, _ = pool.ExecContext(ctx, "PRAGMA wal_checkpoint(PASSIVE)")
+		var busy, frames, copied int64
+		err := pool.QueryRowContext(ctx, "PRAGMA wal_checkpoint(PASSIVE)").Scan(&busy, &frames, &copied)
+		if err != nil {
+			if ctx.Err() == nil {
+				w.checkpointErrors.Add(1)
+			}
+			continue
+		}
+		if WALLimit > 0 && frames >= WALLimit {
+			w.forceWAL(ctx)
+		}
+	}
+}
+
+// WALLimit is the size of the WAL, in frames (pages of 4 KiB), past which
+// it is truncated: 16,384 frames, 64 MiB. 0 leaves the WAL to PASSIVE
+// checkpoints alone (for the test that shows why).
+var WALLimit int64 = 16384
+
+// forceWAL checkpoints the whole WAL and truncates it to zero bytes, on
+// the writer's own connection with every Go writer queued behind w.mu
+// rather than spinning on SQLITE_BUSY. SQLite waits (busy_timeout) for
+// the readers still on old frames; new readers meanwhile read the
+// database file, so they cannot hold it off for longer than the oldest
+// read runs.
+func (w *writer) forceWAL(ctx context.Context) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	var busy, frames, copied int64
+	err := w.conn.QueryRowContext(ctx, "PRAGMA wal_checkpoint(TRUNCATE)").Scan(&busy, &frames, &copied)
+	switch {
+	case err != nil:
+		if ctx.Err() == nil {
+			w.checkpointErrors.Add(1)
+		}
+	case busy != 0:
+		// Readers outlasted the busy timeout; the next round tries again.
+		w.checkpointErrors.Add(1)
+	default:
+		w.forcedCheckpoints.Add(1)
 	}
 }
 

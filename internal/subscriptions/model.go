@@ -113,6 +113,7 @@ type record struct {
 	EndedAt      *time.Time
 	Cancellation *Cancellation
 	Metadata     metadata.Map
+	FirstUsageAt *time.Time
 	// Billed is fixed at creation: the project billed when it began.
 	Billed bool
 	// OverdueDays and OverdueAction override the project's delinquency

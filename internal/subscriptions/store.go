@@ -18,7 +18,7 @@ import (
 
 const columns = `id, project_id, plan_id, user_id, status, created_at, sim_id, user_address_id, phone_number, activated_at,
 	anchor_at, anchor_period, period_number, period_start, period_end, canceled_at, ended_at, cancellation, metadata,
-	billed, billing_overdue_days, billing_overdue_action, porting_id`
+	billed, billing_overdue_days, billing_overdue_action, first_usage_at, porting_id`
 
 func scan(row interface{ Scan(...any) error }) (*record, error) {
 	var (
@@ -26,7 +26,7 @@ func scan(row interface{ Scan(...any) error }) (*record, error) {
 		createdAt                             int64
 		simID, addressID, phone, cancellation sql.NullString
 		activated, anchor, pStart, pEnd       sql.NullInt64
-		canceled, ended                       sql.NullInt64
+		canceled, ended, firstUsage           sql.NullInt64
 		anchorPeriod, periodNumber            sql.NullInt64
 		md                                    string
 		overdueDays                           sql.NullInt64
@@ -34,7 +34,7 @@ func scan(row interface{ Scan(...any) error }) (*record, error) {
 	)
 	err := row.Scan(&r.ID, &r.Project, &r.PlanID, &r.UserID, &r.Status, &createdAt, &simID, &addressID, &phone, &activated,
 		&anchor, &anchorPeriod, &periodNumber, &pStart, &pEnd, &canceled, &ended, &cancellation, &md,
-		&r.Billed, &overdueDays, &overdueAction, &portingID)
+		&r.Billed, &overdueDays, &overdueAction, &firstUsage, &portingID)
 	if err != nil {
 		return nil, err
 	}
@@ -42,7 +42,7 @@ func scan(row interface{ Scan(...any) error }) (*record, error) {
 	r.SIMID, r.AddressID, r.PhoneNumber, r.PortingID = simID.String, addressID.String, phone.String, portingID.String
 	r.ActivatedAt, r.AnchorAt = store.NullTime(activated), store.NullTime(anchor)
 	r.AnchorPeriod = int(anchorPeriod.Int64)
-	r.CanceledAt, r.EndedAt = store.NullTime(canceled), store.NullTime(ended)
+	r.CanceledAt, r.EndedAt, r.FirstUsageAt = store.NullTime(canceled), store.NullTime(ended), store.NullTime(firstUsage)
 	if overdueDays.Valid {
 		d := int(overdueDays.Int64)
 		r.OverdueDays = &d
@@ -86,9 +86,9 @@ func memoPlan(ctx context.Context, q store.Querier, project, id string) (*catalo
 
 func insert(ctx context.Context, tx *store.Tx, r *record) error {
 	values := append([]any{r.ID, r.Project, r.PlanID, r.UserID}, mutableValues(r)...)
-	values = append(values, r.Billed, r.OverdueDays, r.OverdueAction, nullString(r.PortingID), store.Micros(r.CreatedAt))
+	values = append(values, r.Billed, r.OverdueDays, r.OverdueAction, store.NullMicros(r.FirstUsageAt), nullString(r.PortingID), store.Micros(r.CreatedAt))
 	_, err := tx.Exec(ctx, `INSERT INTO subscriptions (`+columns+`, updated_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, values...)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, values...)
 	if err != nil {
 		return fmt.Errorf("subscriptions: insert: %w", err)
 	}
@@ -145,7 +145,7 @@ func (s *Service) view(ctx context.Context, q store.Querier, r *record, now time
 	v := &Subscription{
 		Object: "subscription", ID: r.ID, ActivatedAt: r.ActivatedAt, CanceledAt: r.CanceledAt,
 		CancellationDetails: r.Cancellation, CreatedAt: r.CreatedAt, EarliestEndAt: r.earliestEnd(now), EndedAt: r.EndedAt,
-		Metadata: r.Metadata, Plan: r.plan, Status: r.Status, User: u,
+		Metadata: r.Metadata, Plan: r.plan, Status: r.Status, User: u, FirstUsageAt: r.FirstUsageAt,
 	}
 	if r.PortingID != "" {
 		p, err := s.Porting.Get(ctx, q, r.Project, r.PortingID)

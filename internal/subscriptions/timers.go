@@ -27,28 +27,29 @@ func (s *Service) Handlers() timeline.Handlers {
 
 // Activate runs when the provider confirms the line: the SIM goes active
 // and the first period starts. It returns the started subscription when
-// it is billed; nil when not billed or when nothing was pending.
-func (s *Service) Activate(ctx context.Context, tx *store.Tx, project, id string, now time.Time) (*Billed, error) {
+// it is billed (nil when not billed or when nothing was pending) and the
+// provider of the line it started ("" when none).
+func (s *Service) Activate(ctx context.Context, tx *store.Tx, project, id string, now time.Time) (*Billed, string, error) {
 	r, err := load(ctx, tx, project, id)
 	if err != nil || r.Status != StatusPending {
-		return nil, err
+		return nil, "", err
 	}
 	sim, err := sims.GetRecord(ctx, tx, r.Project, r.SIMID)
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	if err := sims.SetStatus(ctx, tx, sim, sims.StatusActive, now); err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	r.Status, r.ActivatedAt, r.AnchorAt, r.AnchorPeriod = StatusActive, &now, &now, 1
 	r.Period = &Period{Number: 1, Start: now, End: r.periodEnd(1)}
 	if err := timeline.Schedule(ctx, tx, r.Project, KindPeriodEnd, r.ID, r.Period.End); err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	_, err = s.commit(ctx, tx, r, now, func(v *Subscription) error {
 		return events.Record(ctx, tx, r.Project, "subscription.activated", r.ID, v, now)
 	})
-	return r.billedOrNil(), err
+	return r.billedOrNil(), sim.Provider, err
 }
 
 // PeriodEnd is a subscription at the end of its period. Either the period

@@ -147,6 +147,7 @@ var errTimerFailed = errors.New("timeline: timer failed")
 
 func (r *Runner) advanceBatch(ctx context.Context, project string, target time.Time) (ran int, done bool, failed *attempt, err error) {
 	b := &batch{}
+	var moved time.Time // where the committed batch left the clock
 	// Scheduled work is the platform's doing, whoever moved the clock.
 	bctx := context.WithValue(memo.Scope(events.WithActor(ctx, events.System)), batchKey{}, b)
 	err = r.DB.InTx(ctx, func(tx *store.Tx) error {
@@ -204,6 +205,7 @@ func (r *Runner) advanceBatch(ctx context.Context, project string, target time.T
 				reached = now
 			}
 		}
+		moved = reached
 		_, err = tx.Exec(ctx, `UPDATE projects SET clock_now = ? WHERE id = ? AND clock_now < ?`,
 			store.Micros(reached), project, store.Micros(reached))
 		return err
@@ -211,7 +213,24 @@ func (r *Runner) advanceBatch(ctx context.Context, project string, target time.T
 	if failed != nil && errors.Is(err, errTimerFailed) {
 		return 0, false, failed, nil
 	}
+	if err == nil {
+		if f, ok := ctx.Value(progressKey{}).(Progress); ok {
+			f(moved, ran)
+		}
+	}
 	return ran, done, nil, err
+}
+
+// Progress hears, after each committed batch of an advance, where the
+// clock stands and how many timers the batch ran.
+type Progress func(clock time.Time, ran int)
+
+type progressKey struct{}
+
+// WithProgress makes the advances run with ctx report to f, for a
+// progress bar over a long advance.
+func WithProgress(ctx context.Context, f Progress) context.Context {
+	return context.WithValue(ctx, progressKey{}, f)
 }
 
 // queryTimers reads timers in full before any runs, so that no reading

@@ -86,19 +86,30 @@ func scanEndpoint(row interface{ Scan(...any) error }) (*Endpoint, error) {
 	return &e, nil
 }
 
-// checkURL accepts absolute http(s) URLs. A literal private address is
-// refused up front when private targets are not allowed; names are
-// checked when the worker connects.
+// checkURL accepts absolute http(s) URLs. A literal private address, or
+// a localhost name (RFC 6761: it always means loopback), is refused up
+// front when private targets are not allowed; other names are checked
+// when the worker connects.
 func checkURL(raw string, allowPrivate bool) error {
 	u, err := url.Parse(raw)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil || len(raw) > 2048 {
 		return errs.Invalid("urlInvalid", "Field url must be an absolute http or https URL without credentials; got %q.", raw)
 	}
-	if ip, err := netip.ParseAddr(strings.Trim(u.Hostname(), "[]")); err == nil && !allowPrivate && forbidden(ip) {
+	if !allowPrivate && privateHost(u.Hostname()) {
 		return errs.Invalid("urlPrivate", "Field url points at a private, loopback or link-local address, which this server does not deliver to.").
 			WithHint("Run the server with --webhooks-allow-private to allow it.")
 	}
 	return nil
+}
+
+// privateHost reports whether a URL's host is known to be private before
+// any lookup: a literal forbidden address or a localhost name.
+func privateHost(host string) bool {
+	if ip, err := netip.ParseAddr(strings.Trim(host, "[]")); err == nil {
+		return forbidden(ip)
+	}
+	name := strings.TrimSuffix(strings.ToLower(host), ".")
+	return name == "localhost" || strings.HasSuffix(name, ".localhost")
 }
 
 // normalizeTypes checks enabledEvents against the catalogue and returns

@@ -29,6 +29,14 @@ func TestForbiddenAddresses(t *testing.T) {
 			t.Errorf("forbidden(%s) = %v, want %v", addr, got, want)
 		}
 	}
+	for host, want := range map[string]bool{
+		"localhost": true, "LocalHost": true, "localhost.": true, "app.localhost": true, "[::1]": true, "10.0.0.1": true,
+		"example.com": false, "localhost.example.com": false, "8.8.8.8": false, "notlocalhost": false,
+	} {
+		if got := privateHost(host); got != want {
+			t.Errorf("privateHost(%s) = %v, want %v", host, got, want)
+		}
+	}
 	var pe *ErrPrivateAddress
 	if err := guard("tcp4", "10.1.2.3:443", nil); !errors.As(err, &pe) {
 		t.Errorf("guard let 10.1.2.3 through: %v", err)

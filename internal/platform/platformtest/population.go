@@ -30,6 +30,9 @@ type Population struct {
 	// says (default manual), which is how renewal invoices will be paid.
 	Billed          bool
 	PaymentBehavior string
+	// Plan is the plan as POST /plans takes it; "" is a monthly plan with
+	// unlimited allowances on the test provider.
+	Plan string
 }
 
 // Seed creates the population and activates it, so that every
@@ -47,8 +50,12 @@ func Seed(ctx context.Context, plat *platform.Platform, p Population) (time.Time
 			}
 		}
 		var in catalog.PlanInput
-		if err := json.Unmarshal([]byte(`{"name":"Monthly","provider":"test","simTypes":["eSIM"],"price":{"amount":1000,"currency":"USD"},
-			"allowances":{"dataBytes":null,"voiceSeconds":null,"smsMessages":null},"validity":{"value":1,"unit":"month","type":"recurring"}}`), &in); err != nil {
+		doc := p.Plan
+		if doc == "" {
+			doc = `{"name":"Monthly","provider":"test","simTypes":["eSIM"],"price":{"amount":1000,"currency":"USD"},
+			"allowances":{"dataBytes":null,"voiceSeconds":null,"smsMessages":null},"validity":{"value":1,"unit":"month","type":"recurring"}}`
+		}
+		if err := json.Unmarshal([]byte(doc), &in); err != nil {
 			return err
 		}
 		var err error
