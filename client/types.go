@@ -155,6 +155,10 @@ type SubscriptionCreate struct {
 	UserAddress string            `json:"userAddress,omitempty"`
 	Metadata    map[string]string `json:"metadata,omitempty"`
 	Billing     json.RawMessage   `json:"billing,omitempty"`
+	// Porting is a draft porting whose number the subscription takes.
+	Porting string `json:"porting,omitempty"`
+	// Device is a device of the user, for plans that require one.
+	Device string `json:"device,omitempty"`
 }
 
 // SubscriptionCancel is schema SubscriptionCancel, the body of cancel and end.

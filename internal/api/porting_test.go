@@ -42,7 +42,7 @@ func (w *world) donorID(name string) string {
 	var page struct {
 		Items []struct{ ID, Name string } `json:"items"`
 	}
-	w.Get("/serviceProviders?limit=200&recipientProvider=test").Expect(http.StatusOK).Decode(&page)
+	w.Get("/serviceProviders?limit=200").Expect(http.StatusOK).Decode(&page)
 	for _, it := range page.Items {
 		if it.Name == name {
 			return it.ID
