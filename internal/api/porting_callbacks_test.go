@@ -37,7 +37,9 @@ func TestPortingCallbacksCompleteOrDeclinePortings(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		reg = reg.Wrap(func(_ network.ProviderInfo, p network.Provider) network.Provider { return portingLaterCarrier{laterCarrier{p}} })
+		reg = reg.Wrap(func(_ network.ProviderInfo, p network.Provider) network.Provider {
+			return portingLaterCarrier{laterCarrier{p}}
+		})
 		w := newWorldOn(t, db, reg)
 		plan := w.plan(map[string]any{"provider": "later"})
 		url := w.Server.URL + "/carriers/later/callbacks"
