@@ -122,3 +122,39 @@ func TestServiceProvidersAreTheDonorsOfAProvidersCountry(t *testing.T) {
 		w.Get("/serviceProviders?recipientProvider=nope").ExpectError(http.StatusUnprocessableEntity, "invalid", "providerInvalid")
 	})
 }
+
+// TestBilledPortedLineActivatesOncePaidAndPorted: in a billed project a
+// subscription with a porting activates when both its first invoice is
+// paid and its number has moved, in either order.
+func TestBilledPortedLineActivatesOncePaidAndPorted(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		w := newWorld(t, db)
+		w.Patch(w.P(""), map[string]any{"billing": map[string]any{"currency": "USD"}}).Expect(http.StatusOK)
+		donor := w.donorID("T-Mobile") // one business day
+		// Paid first, ported a day later.
+		paidFirst, _ := w.portedSub("+12015550127", holder(donor))
+		if paidFirst.Status != "initiated" {
+			t.Fatalf("billed ported subscription = %s, want initiated", paidFirst.Status)
+		}
+		w.invoiceAction(w.firstInvoice(paidFirst.ID).ID, "pay").Expect(http.StatusOK)
+		w.advance(time.Hour)
+		if st := w.sub(paidFirst.ID).Status; st != "pending" {
+			t.Fatalf("paid, not yet ported: %s, want pending", st)
+		}
+		// Ported first, paid after.
+		portedFirst, _ := w.portedSub("+12015550128", holder(donor))
+		w.advance(24 * time.Hour)
+		if got := w.sub(paidFirst.ID); got.Status != "active" || *got.PhoneNumber != "+12015550127" {
+			t.Fatalf("paid then ported: %+v, want active", got)
+		}
+		if st := w.sub(portedFirst.ID).Status; st != "initiated" {
+			t.Fatalf("ported, not paid: %s, want initiated", st)
+		}
+		w.invoiceAction(w.firstInvoice(portedFirst.ID).ID, "pay").Expect(http.StatusOK)
+		w.advance(5 * time.Minute)
+		if got := w.sub(portedFirst.ID); got.Status != "active" || *got.PhoneNumber != "+12015550128" {
+			t.Fatalf("ported then paid: %+v, want active", got)
+		}
+	})
+}
