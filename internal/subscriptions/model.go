@@ -31,7 +31,6 @@ const (
 	CauseUserDeleted           = "userDeleted"
 	CauseInvoiceUnpaid         = "invoiceUnpaid"
 	CausePortingExpired        = "portingExpired"
-	CausePhoneNumberPortedOut  = "phoneNumberPortedOut"
 )
 
 // UserReasons a cancellation may give.
