@@ -216,11 +216,14 @@ type Quote struct {
 	Voucher            json.RawMessage `json:"voucher"`
 }
 
-// QuoteCreate is schema QuoteCreate.
+// QuoteCreate is schema QuoteCreate: a plan for a user (Plan, User,
+// Address) or an add-on for a subscription (Addon, Subscription).
 type QuoteCreate struct {
-	Plan    string          `json:"plan"`
-	User    string          `json:"user"`
-	Address json.RawMessage `json:"address,omitempty"`
+	Plan         string          `json:"plan,omitempty"`
+	User         string          `json:"user,omitempty"`
+	Addon        string          `json:"addon,omitempty"`
+	Subscription string          `json:"subscription,omitempty"`
+	Address      json.RawMessage `json:"address,omitempty"`
 }
 
 // Invoice is schema Invoice.

@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"net/http/cookiejar"
+	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -131,6 +133,7 @@ func testServeDemo(t *testing.T, bin, dbURL string) {
 
 	userID := replaySeed002(t, url+"/projects/demo", key)
 	checkOperatorEndpoints(t, url)
+	checkDemoConsole(t, url, srv.waitStdout("(a new password at every start", 15*time.Second))
 	plansBefore := planIDs(t, url, key)
 	if len(plansBefore) != 3 {
 		t.Errorf("the demo project has %d plans, want 3", len(plansBefore))
@@ -260,4 +263,35 @@ func planIDs(t *testing.T, base, key string) []string {
 		ids = append(ids, it.(map[string]any)["id"].(string))
 	}
 	return ids
+}
+
+// checkDemoConsole logs in to the console with what serve --demo printed
+// and opens the demo project's overview.
+func checkDemoConsole(t *testing.T, base, out string) {
+	t.Helper()
+	login := regexp.MustCompile(`open (http://\S+)/console/ and log in as\s+email:\s+(\S+)\s+password:\s+(\S+)`).FindStringSubmatch(out)
+	if login == nil || login[1] != base {
+		t.Fatalf("serve --demo did not print how to log in to the console:\n%s", out)
+	}
+	jar, _ := cookiejar.New(nil)
+	client := &http.Client{Jar: jar, Timeout: 10 * time.Second}
+	resp, err := client.Get(base + "/console/login")
+	if err != nil {
+		t.Fatal(err)
+	}
+	form, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	token := regexp.MustCompile(`name="csrf" value="([^"]+)"`).FindSubmatch(form)
+	if token == nil {
+		t.Fatalf("no login form: %s", form)
+	}
+	resp, err = client.PostForm(base+"/console/login", url.Values{"csrf": {string(token[1])}, "email": {login[2]}, "password": {login[3]}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || resp.Request.URL.Path != "/console/p/demo/" || !strings.Contains(string(page), "Overview") {
+		t.Fatalf("console login with the printed password: %d at %s", resp.StatusCode, resp.Request.URL)
+	}
 }

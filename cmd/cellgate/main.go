@@ -30,6 +30,8 @@ var commands = []command{
 	{"serve", "[flags]", "run the API server and its workers", serve},
 	{"migrate", "[flags]", "apply the database migrations", migrate},
 	{"project", "create ID [flags]", "create a project and print its first API key", project},
+	{"operator", "create EMAIL --project P [flags]", "create a console operator with a role in a project", operatorCmd},
+	{"apikeys", "list|create|revoke --project P [flags]", "list, create or revoke a project's API keys", apiKeysCmd},
 	{"clock", "advance PROJECT [flags]", "move a test project's clock, running due work", clockCmd},
 	{"testing", "snapshot|snapshots|restore|reset [flags]", "save, restore or clear a test project's whole state", testingCmd},
 	{"timers", "list|retry|drop [flags]", "list failing scheduled work; retry or drop a dead timer", timersCmd},

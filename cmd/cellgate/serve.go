@@ -89,7 +89,12 @@ func serve(ctx context.Context, args []string, stdout io.Writer) error {
 		if err != nil {
 			return fmt.Errorf("demo project: %w", err)
 		}
+		password, err := demo.EnsureOperator(ctx, db, os.Getenv("CELLGATE_DEMO_PASSWORD"))
+		if err != nil {
+			return fmt.Errorf("demo operator: %w", err)
+		}
 		printDemo(stdout, base, res)
+		printDemoConsole(stdout, base, password)
 	}
 
 	reg := prometheus.NewRegistry()
@@ -185,4 +190,15 @@ Try it:
     --header "Authorization: Bearer $GIGS_TOKEN"
 
 `, demo.ProjectID, base, demo.ProjectID, res.APIKey)
+}
+
+func printDemoConsole(w io.Writer, base, password string) {
+	fmt.Fprintf(w, `Operator console: open %s/console/ and log in as
+
+  email:    %s
+  password: %s
+
+(a new password at every start unless CELLGATE_DEMO_PASSWORD is set)
+
+`, base, demo.OperatorEmail, password)
 }

@@ -73,7 +73,7 @@ func TestBillingConfiguredOnProject(t *testing.T) {
 			"billing": map[string]any{"invoiceOverdueDays": 5}}).ExpectError(http.StatusConflict, "conflict", "billingNotEnabled")
 
 		defaults := map[string]any{"currency": "USD", "advanceInvoicingDays": 0, "invoiceOverdueDays": 3,
-			"invoiceOverdueAction": "end", "paymentBehavior": "manual", "taxBehavior": "exclusive", "recoveryFeePercentage": 0}
+			"invoiceOverdueAction": "end", "paymentBehavior": "manual", "taxBehavior": "exclusive", "recoveryFeePercentage": 0, "prorationBehavior": "none"}
 		got := w.Patch(w.P(""), `{"billing":{}}`).Expect(http.StatusOK).JSON()
 		fxSameJSON(t, "billing after PATCH", got["billing"], defaults)
 		fxSameJSON(t, "billing on GET", w.Get(w.P("")).Expect(http.StatusOK).JSON()["billing"], defaults)

@@ -47,8 +47,8 @@ type advanceInput struct {
 	By optional.Value[string] `json:"by"`
 }
 
-// MaxAdvance bounds one advance, so a typo cannot start decades of work.
-const MaxAdvance = 5 * 366 * 24 * time.Hour
+// MaxAdvance bounds one advance (timeline.MaxAdvance).
+const MaxAdvance = timeline.MaxAdvance
 
 // advanceClock runs every timer due up to the target before it answers.
 // It manages its own transactions, one per batch of timers, so it runs

@@ -63,7 +63,12 @@ func tableChecksum(t testing.TB, db *store.DB, table string) (int, []byte) {
 		if err := rows.Scan(ptrs...); err != nil {
 			t.Fatalf("snapshot %s: %v", table, err)
 		}
-		for _, v := range vals {
+		for i, v := range vals {
+			if table == "api_keys" && cols[i] == "last_used_at" {
+				// When a key was last used is bookkeeping of every
+				// request, refused ones included, not a change.
+				continue
+			}
 			if b, ok := v.([]byte); ok {
 				v = string(b)
 			}

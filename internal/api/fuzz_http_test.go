@@ -114,6 +114,8 @@ var bodyFamilies = map[string][]string{
 	"billing": {"quotes", "invoices", "creditNotes"}, "webhooks": {"webhookEndpoints"}, "project": {"", "sims", "clock"},
 	"portings": {"portings"}, "devices": {"devices"},
 	"testing": {"snapshots", "reset"},
+	"apiKeys": {"apiKeys"},
+	"changes": {"subscriptionChanges", "addons", "subscriptionAddons"},
 }
 
 func familyOf(route string) string {
@@ -174,6 +176,8 @@ func FuzzProjectBodies(f *testing.F)      { fuzzBodies(f, "project") }
 func FuzzPortingBodies(f *testing.F)      { fuzzBodies(f, "portings") }
 func FuzzDeviceBodies(f *testing.F)       { fuzzBodies(f, "devices") }
 func FuzzTestingBodies(f *testing.F)      { fuzzBodies(f, "testing") }
+func FuzzAPIKeyBodies(f *testing.F)       { fuzzBodies(f, "apiKeys") }
+func FuzzChangeBodies(f *testing.F)       { fuzzBodies(f, "changes") }
 func FuzzUsageBodies(f *testing.F)        { fuzzBodies(f, "usage") }
 
 // FuzzPathIDs puts any string in the last id of a route's path (escaped,

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"net/http"
 	"strings"
-	"sync"
 	"time"
 
 	"cellgate/internal/errs"
@@ -172,7 +171,9 @@ func (s *Server) authenticate(r *http.Request) (*request, error) {
 	if !ok || !strings.EqualFold(scheme, "Bearer") || strings.TrimSpace(secret) == "" {
 		return nil, errs.Unauthenticated("The Authorization header must have the form Bearer <API key>.")
 	}
-	key, err := s.keys.lookup(r.Context(), s.db, strings.TrimSpace(secret))
+	// The key is read from the database on every request, never from a
+	// cache: a revoked key is refused by every replica at once.
+	key, err := projects.LookupKey(r.Context(), s.db, strings.TrimSpace(secret))
 	if err != nil {
 		return nil, err
 	}
@@ -183,47 +184,6 @@ func (s *Server) authenticate(r *http.Request) (*request, error) {
 	body, bodyErr := readBody(r, s.limit)
 	ctx := events.WithActor(r.Context(), events.Actor{Type: "apiKey", APIKey: key.ID})
 	return &request{Request: r, ctx: ctx, project: key.ProjectID, body: body, bodyErr: bodyErr}, nil
-}
-
-// keyCache remembers verified keys for a short time so that a request does
-// not pay a database lookup for its credentials. Unknown keys are not
-// cached, so a flood of bad keys cannot grow it.
-type keyCache struct {
-	ttl time.Duration
-	mu  sync.RWMutex
-	m   map[string]cachedKey
-}
-
-type cachedKey struct {
-	key     projects.APIKey
-	expires time.Time
-}
-
-const keyCacheMax = 10000
-
-func newKeyCache(ttl time.Duration) *keyCache {
-	return &keyCache{ttl: ttl, m: map[string]cachedKey{}}
-}
-
-func (c *keyCache) lookup(ctx context.Context, db *store.DB, secret string) (*projects.APIKey, error) {
-	now := time.Now()
-	c.mu.RLock()
-	e, ok := c.m[secret]
-	c.mu.RUnlock()
-	if ok && now.Before(e.expires) {
-		return &e.key, nil
-	}
-	k, err := projects.LookupKey(ctx, db, secret)
-	if err != nil {
-		return nil, err
-	}
-	c.mu.Lock()
-	if len(c.m) >= keyCacheMax {
-		c.m = map[string]cachedKey{}
-	}
-	c.m[secret] = cachedKey{key: *k, expires: now.Add(c.ttl)}
-	c.mu.Unlock()
-	return k, nil
 }
 
 // getter reads one resource of a project by id.

@@ -100,7 +100,7 @@ func TestProjectBillingSettings(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		e := apitest.New(t, db)
 		defaults := map[string]any{"currency": "USD", "advanceInvoicingDays": 0, "invoiceOverdueDays": 3,
-			"invoiceOverdueAction": "end", "paymentBehavior": "manual", "taxBehavior": "exclusive", "recoveryFeePercentage": 0}
+			"invoiceOverdueAction": "end", "paymentBehavior": "manual", "taxBehavior": "exclusive", "recoveryFeePercentage": 0, "prorationBehavior": "none"}
 		with := func(kv ...any) map[string]any {
 			out := map[string]any{}
 			for k, v := range defaults {
@@ -157,6 +157,8 @@ func TestProjectBillingSettings(t *testing.T) {
 			{`{"invoiceOverdueAction":"End"}`, "invalidEnumValue"},
 			{`{"paymentBehavior":"auto"}`, "invalidEnumValue"},
 			{`{"taxBehavior":"included"}`, "invalidEnumValue"},
+			{`{"prorationBehavior":"prorate"}`, "invalidEnumValue"},
+			{`{"prorationBehavior":null}`, "fieldNotNullable"},
 			{`{"recoveryFeePercentage":-0.5}`, "billingInvalid"},
 			{`{"recoveryFeePercentage":100.01}`, "billingInvalid"},
 			{`{"recoveryFeePercentage":1.234}`, "billingInvalid"},
@@ -196,7 +198,7 @@ func TestProjectUpdatedEventHoldsChangedFields(t *testing.T) {
 		fxSameJSON(t, "previousData of a nested change", evs[0]["previousData"], map[string]any{
 			"support": nil,
 			"billing": map[string]any{"currency": "USD", "advanceInvoicingDays": 0, "invoiceOverdueDays": 3,
-				"invoiceOverdueAction": "end", "paymentBehavior": "manual", "taxBehavior": "exclusive", "recoveryFeePercentage": 0},
+				"invoiceOverdueAction": "end", "paymentBehavior": "manual", "taxBehavior": "exclusive", "recoveryFeePercentage": 0, "prorationBehavior": "none"},
 		})
 		fxSameJSON(t, "previousData of billing on", evs[1]["previousData"], map[string]any{"billing": nil})
 

@@ -33,6 +33,7 @@ func loggedPath(r *http.Request) string {
 // cache between cellgate and the client may keep any of their answers.
 // (GET /qr/{file} sets the same header itself.)
 var secretRoutes = map[string]bool{
+	"POST /projects/{project}/apiKeys":                                  true,
 	"GET /projects/{project}/sims/{sim}/credentials":                    true,
 	"POST /projects/{project}/webhookEndpoints":                         true,
 	"POST /projects/{project}/webhookEndpoints/{endpoint}/rotateSecret": true,

@@ -15,6 +15,7 @@ import (
 
 	"cellgate/internal/billing"
 	"cellgate/internal/catalog"
+	"cellgate/internal/console"
 	"cellgate/internal/events"
 	"cellgate/internal/platform"
 	"cellgate/internal/store"
@@ -30,9 +31,6 @@ type Config struct {
 	Registry *prometheus.Registry
 	// BodyLimit caps request bodies; 0 means DefaultBodyLimit.
 	BodyLimit int64
-	// KeyCacheTTL bounds how long a verified API key is trusted without
-	// asking the database again; 0 means DefaultKeyCacheTTL.
-	KeyCacheTTL time.Duration
 	// Version is reported by /healthz.
 	Version string
 	// PublicURL is the server's public base URL, the source of its events
@@ -45,8 +43,7 @@ type Config struct {
 
 // Defaults for Config.
 const (
-	DefaultBodyLimit   = 1 << 20
-	DefaultKeyCacheTTL = 30 * time.Second
+	DefaultBodyLimit = 1 << 20
 )
 
 // Server is the HTTP API.
@@ -55,12 +52,12 @@ type Server struct {
 	platform *platform.Platform
 	log      *slog.Logger
 	limit    int64
-	keys     *keyCache
 	metrics  *httpMetrics
 	reg      *prometheus.Registry
 	version  string
 	source   string
 	mux      *http.ServeMux
+	console  *console.Console
 	// patterns lists the API routes in registration order.
 	patterns []string
 	// draining is set when the server starts shutting down, so /readyz
@@ -73,9 +70,6 @@ func New(cfg Config) *Server {
 	if cfg.BodyLimit == 0 {
 		cfg.BodyLimit = DefaultBodyLimit
 	}
-	if cfg.KeyCacheTTL == 0 {
-		cfg.KeyCacheTTL = DefaultKeyCacheTTL
-	}
 	if cfg.PublicURL == "" {
 		cfg.PublicURL = events.DefaultSource
 	}
@@ -87,7 +81,7 @@ func New(cfg Config) *Server {
 	}
 	s := &Server{
 		db: cfg.DB, platform: cfg.Platform, log: cfg.Logger, limit: cfg.BodyLimit, version: cfg.Version, source: cfg.PublicURL,
-		keys: newKeyCache(cfg.KeyCacheTTL), reg: cfg.Registry, metrics: newHTTPMetrics(cfg.Registry),
+		reg: cfg.Registry, metrics: newHTTPMetrics(cfg.Registry),
 		mux: http.NewServeMux(),
 	}
 	registerStoreMetrics(cfg.Registry, cfg.DB)
@@ -163,7 +157,10 @@ func (s *Server) routes() {
 	s.read("GET /projects/{project}/events/{event}", readByID(s, "event", "event", s.getEvent))
 
 	s.webhookRoutes()
+	s.changeRoutes()
 	s.usageRoutes()
+	s.apiKeyRoutes()
+	s.consoleRoutes()
 	s.portingRoutes()
 	s.deviceRoutes()
 	s.emailRoutes()

@@ -29,7 +29,7 @@ func (s *Server) getSubscription(rq *request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	sub, err := s.platform.Subscriptions.Get(rq.ctx, s.db, rq.project, id, now)
+	sub, err := subscriptions.Get(rq.ctx, s.db, rq.project, id, now)
 	if err != nil {
 		return nil, err
 	}
@@ -65,7 +65,7 @@ func (s *Server) listSubscriptions(rq *request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return listOf(s.platform.Subscriptions.List(rq.ctx, s.db, rq.project, f, p, now))
+	return listOf(subscriptions.List(rq.ctx, s.db, rq.project, f, p, now))
 }
 
 // subscriptionAction wraps the endpoints that act on one subscription: the

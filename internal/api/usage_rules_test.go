@@ -365,3 +365,43 @@ func TestDelayedFeedNotifiesWhenTheUsageArrives(t *testing.T) {
 		}
 	})
 }
+
+// TestRestrictedLineUsageIsWhatTheCarrierReports: a restricted
+// subscription has no data allowance (seed 003), so its carrier reports no
+// data while it is restricted; what it does report (calls and SMS) is
+// recorded as reported. Simulated usage needs an active subscription.
+func TestRestrictedLineUsageIsWhatTheCarrierReports(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		w := newWorld(t, db)
+		w.Patch(w.P(""), map[string]any{"billing": map[string]any{"currency": "USD", "invoiceOverdueDays": 2, "invoiceOverdueAction": "restrict"}}).
+			Expect(http.StatusOK)
+		s := w.subscribe(w.plan(nil), w.user(nil), "auto", nil)
+		w.invoiceAction(w.firstInvoice(s.ID).ID, "pay").Expect(http.StatusOK)
+		w.advance(3 * time.Hour)
+		s = w.sub(s.ID)
+		w.Post("/testing/projects/"+w.Project+"/subscriptions/"+s.ID+"/trafficModel", map[string]any{"model": "heavy"}).Expect(http.StatusOK)
+		restrictedAt := s.CurrentPeriod.End.Add(2 * 24 * time.Hour)
+		w.advanceTo(restrictedAt.Add(4 * 24 * time.Hour))
+		if st := w.sub(s.ID).Status; st != "restricted" {
+			t.Fatalf("status %s, want restricted", st)
+		}
+		w.Post("/testing/projects/"+w.Project+"/subscriptions/"+s.ID+"/usage", map[string]any{"data": 1, "voice": 0, "sms": 0}).
+			ExpectError(http.StatusConflict, "conflict", "subscriptionNotActive")
+		before, during := 0, 0
+		for _, r := range w.usage(s.ID, "?start="+s.ActivatedAt.Format(time.RFC3339)) {
+			switch {
+			case !r.End.After(restrictedAt) && r.Data > 0:
+				before++
+			case r.Start.After(restrictedAt) && r.Roaming() == "none":
+				if r.Data != 0 || r.Voice == 0 {
+					t.Fatalf("a restricted day = %+v, want no data and some calls", r)
+				}
+				during++
+			}
+		}
+		if before < 20 || during < 3 {
+			t.Fatalf("%d days with data before the restriction, %d restricted days", before, during)
+		}
+	})
+}

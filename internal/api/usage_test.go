@@ -24,6 +24,9 @@ type usageRecord struct {
 	} `json:"labels"`
 }
 
+// Roaming is the record's roaming label.
+func (r usageRecord) Roaming() string { return r.Labels.Roaming }
+
 type usageBalance struct {
 	ID        string `json:"id"`
 	Allowance struct {
@@ -31,8 +34,9 @@ type usageBalance struct {
 		Limit *int64 `json:"limit"`
 	} `json:"allowance"`
 	Source struct {
-		Type               string `json:"type"`
-		SubscriptionPeriod int    `json:"subscriptionPeriod"`
+		Type               string  `json:"type"`
+		SubscriptionPeriod int     `json:"subscriptionPeriod"`
+		SubscriptionAddon  *string `json:"subscriptionAddon"`
 	} `json:"source"`
 	Unit             string     `json:"unit"`
 	Used             int64      `json:"used"`

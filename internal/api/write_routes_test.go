@@ -51,11 +51,16 @@ func seedWriteWorld(w *world) *writeWorld {
 	inv := w.firstInvoice(s.ID)
 	w.invoiceAction(inv.ID, "pay").Expect(http.StatusOK)
 	note := w.credit(map[string]any{"invoice": inv.ID, "lineItems": []any{map[string]any{"invoiceLineItem": inv.LineItems[0].ID, "amount": 1}}})
+	w.advance(3 * time.Minute) // the subscription activates: changes and add-ons need an active one
+	ch := w.changeOK(map[string]any{"subscription": s.ID, "plan": w.planWith(2_000_000_000, 1000, nil), "when": "renewal"})
+	addon := w.addonOK(plan, nil)
+	bought := w.buyAddon(s.ID, addon.ID)
 	snapshot := w.Post("/testing/projects/"+w.Project+"/snapshots", map[string]any{"name": "seeded"}).Expect(http.StatusCreated).ID()
 	return &writeWorld{world: w, params: map[string]string{
-		"snapshot": snapshot,
-		"project":  w.Project, "user": user, "address": addr, "plan": plan, "subscription": s.ID,
+		"snapshot": snapshot, "subscriptionChange": ch.ID, "addon": addon.ID, "subscriptionAddon": bought.ID,
+		"project": w.Project, "user": user, "address": addr, "plan": plan, "subscription": s.ID,
 		"invoice": inv.ID, "creditNote": note.ID, "provider": "test", "sim": w.Post(w.P("/sims"), map[string]any{"iccid": "89012600000000000033", "provider": "test"}).Expect(http.StatusCreated).ID(), "event": lastEvent(w),
+		"apiKey":  w.Post(w.P("/apiKeys"), map[string]any{"name": "spare"}).Expect(http.StatusCreated).ID(),
 		"porting": w.draft(user, "+12015550170").ID,
 		"device":  w.Post(w.P("/devices"), map[string]any{"imei": "490154203237518", "user": user}).Expect(http.StatusCreated).ID(),
 	}}
@@ -135,11 +140,19 @@ func validWriteBodies(ww *writeWorld, receiver string) map[string]any {
 		"POST /projects/{project}/webhookEndpoints/{endpoint}/rotateSecret":                nil,
 		"POST /projects/{project}/webhookEndpoints/{endpoint}/deliveries/{delivery}/retry": nil,
 		"POST /projects/{project}/webhookEndpoints/{endpoint}/recover":                     map[string]any{"since": "2020-01-01T00:00:00Z"},
+		"POST /projects/{project}/subscriptionChanges":                                     map[string]any{"subscription": p["subscription"], "sim": "auto", "when": "now"},
+		"DELETE /projects/{project}/subscriptionChanges/{subscriptionChange}":              nil,
+		"POST /projects/{project}/addons":                                                  addonBody(p["plan"], nil),
+		"PATCH /projects/{project}/addons/{addon}":                                         map[string]any{"name": "Renamed"},
+		"POST /projects/{project}/subscriptionAddons":                                      map[string]any{"subscription": p["subscription"], "addon": p["addon"]},
+		"POST /projects/{project}/subscriptionAddons/{subscriptionAddon}/cancel":           nil,
 		"POST /testing/providers/{provider}/faults":                                        map[string]any{"operation": "lines.activate", "count": 1, "code": "activationRejected"},
 		"DELETE /testing/providers/{provider}/faults":                                      nil,
 		"POST /testing/projects/{project}/snapshots":                                       map[string]any{"name": "before"},
 		"POST /testing/projects/{project}/snapshots/{snapshot}/restore":                    nil,
 		"POST /testing/projects/{project}/reset":                                           nil,
+		"POST /projects/{project}/apiKeys":                                                 map[string]any{"name": "ci"},
+		"POST /projects/{project}/apiKeys/{apiKey}/revoke":                                 nil,
 		"POST /testing/projects/{project}/subscriptions/{subscription}/usage":              map[string]any{"data": 1000, "voice": 60, "sms": 1},
 		"POST /testing/projects/{project}/subscriptions/{subscription}/trafficModel":       map[string]any{"model": "typical"},
 		"POST /projects/{project}/portings":                                                map[string]any{"phoneNumber": "+12015550171", "provider": "test", "user": p["user"]},

@@ -195,6 +195,9 @@ func (e *Invoices) Ended(ctx context.Context, tx *store.Tx, b *subscriptions.Bil
 	if err := timeline.Cancel(ctx, tx, KindAdvanceInvoice, b.ID); err != nil {
 		return err
 	}
+	if err := voidOthers(ctx, tx, b.Project, b.ID, at); err != nil {
+		return err
+	}
 	return e.settleFrom(ctx, tx, b, at, originEnd, at)
 }
 

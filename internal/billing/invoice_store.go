@@ -152,11 +152,12 @@ func setDelinquency(ctx context.Context, tx *store.Tx, inv *Invoice, now time.Ti
 	return nil
 }
 
-// subscriptionInvoices reads a subscription's invoices that are not
-// voided, oldest first, locked in a write transaction.
+// subscriptionInvoices reads a subscription's period invoices (not the
+// add-on and plan-change ones, reason other) that are not voided, oldest
+// first, locked in a write transaction.
 func subscriptionInvoices(ctx context.Context, tx *store.Tx, project, subscription string) ([]*Invoice, error) {
 	return store.All(ctx, tx, scanInvoice, `SELECT `+invoiceColumns+` FROM invoices WHERE subscription_id = ? AND project_id = ?
-		AND status <> 'voided' ORDER BY period_number, id`+store.LockInTx(tx), subscription, project)
+		AND status <> 'voided' AND reason <> 'other' ORDER BY period_number, id`+store.LockInTx(tx), subscription, project)
 }
 
 // invoiceState is the part of an invoice the renewal check reads.
@@ -167,8 +168,8 @@ type invoiceState struct {
 	overdueAt    *time.Time
 }
 
-// subscriptionInvoiceStates reads the state of a subscription's invoices
-// that are not voided, locked in a write transaction. It skips the line
+// subscriptionInvoiceStates reads the state of a subscription's period
+// invoices that are not voided, locked in a write transaction. It skips the line
 // items, which the renewal of every subscription would otherwise decode.
 func subscriptionInvoiceStates(ctx context.Context, tx *store.Tx, project, subscription string) ([]invoiceState, error) {
 	return store.All(ctx, tx, func(row store.Scanner) (invoiceState, error) {
@@ -180,5 +181,5 @@ func subscriptionInvoiceStates(ctx context.Context, tx *store.Tx, project, subsc
 		st.overdueAt = store.NullTime(overdueAt)
 		return st, err
 	}, `SELECT id, period_number, status, overdue_at FROM invoices WHERE subscription_id = ? AND project_id = ?
-		AND status <> 'voided' ORDER BY period_number, id`+store.LockInTx(tx), subscription, project)
+		AND status <> 'voided' AND reason <> 'other' ORDER BY period_number, id`+store.LockInTx(tx), subscription, project)
 }

@@ -78,17 +78,19 @@ type LinePeriod struct {
 
 // InvoiceLineItem is one line of an invoice: total = amount − discount + tax.
 type InvoiceLineItem struct {
-	Object      string       `json:"object"`
-	ID          string       `json:"id"`
-	Amount      int64        `json:"amount"`
-	Description string       `json:"description"`
-	Discount    int64        `json:"discount"`
-	Period      *LinePeriod  `json:"period"`
-	Plan        string       `json:"plan"`
-	Quantity    int          `json:"quantity"`
-	Tax         int64        `json:"tax"`
-	Taxes       []InvoiceTax `json:"taxes"`
-	Total       int64        `json:"total"`
+	Object      string      `json:"object"`
+	ID          string      `json:"id"`
+	Amount      int64       `json:"amount"`
+	Description string      `json:"description"`
+	Discount    int64       `json:"discount"`
+	Period      *LinePeriod `json:"period"`
+	Plan        string      `json:"plan"`
+	// Addon is the add-on a line charges for; absent on plan lines.
+	Addon    string       `json:"addon,omitempty"`
+	Quantity int          `json:"quantity"`
+	Tax      int64        `json:"tax"`
+	Taxes    []InvoiceTax `json:"taxes"`
+	Total    int64        `json:"total"`
 }
 
 // InvoiceTax is one tax of a line, with the id a credit note names.

@@ -30,7 +30,9 @@ type issue struct {
 	// overdueDays after it.
 	dueAt       *time.Time
 	overdueDays int
-	now         time.Time
+	// line replaces the plan's price with one priced line (reason other).
+	line *otherLine
+	now  time.Time
 }
 
 // InvoiceCreation issues the first invoice of a new subscription and
@@ -55,7 +57,7 @@ func (e *Invoices) InvoiceCreation(ctx context.Context, tx *store.Tx, b *subscri
 func (e *Invoices) issueRenewal(ctx context.Context, tx *store.Tx, b *subscriptions.Billed, p *subscriptions.Period,
 	set *projects.Billing, now time.Time) (*Invoice, error) {
 	due := p.Start
-	return e.issue(ctx, tx, issue{project: b.Project, subscription: b.ID, user: b.User, addressID: b.AddressID, plan: b.Plan,
+	return e.issue(ctx, tx, issue{project: b.Project, subscription: b.ID, user: b.User, addressID: b.AddressID, plan: b.PlanOf(p),
 		set: set, reason: ReasonSubscriptionRenewal, periodNumber: p.Number, period: p, dueAt: &due,
 		overdueDays: overdueDays(b, set), now: now})
 }
@@ -153,6 +155,10 @@ func (e *Invoices) taxPlace(ctx context.Context, tx *store.Tx, in issue) (*tax.J
 // amounts prices one plan period. Within a batch of timers the result is
 // shared by every invoice with the same plan, place and settings.
 func (e *Invoices) amounts(ctx context.Context, tx *store.Tx, in issue, j *tax.Jurisdiction) (Amounts, error) {
+	if in.line != nil {
+		return Compute(ctx, e.TaxCalculator(), Input{Jurisdiction: j, Currency: in.set.Currency, Behavior: in.set.TaxBehavior,
+			Lines: []tax.Line{{Key: in.plan.ID, Price: in.line.amount}}, RecoveryBPS: in.set.RecoveryFeeBasisPoints()})
+	}
 	place := "-"
 	if j != nil {
 		place = j.Country + "/" + j.State + "/" + j.PostalCode
@@ -192,9 +198,13 @@ func newInvoice(a Amounts, in issue) *Invoice {
 		inv.Period = &InvoicePeriod{Number: in.period.Number, Start: in.period.Start, End: in.period.End}
 		span = &LinePeriod{Start: in.period.Start, End: in.period.End}
 	}
+	description, addon := in.plan.Name, ""
+	if in.line != nil {
+		description, span, addon = in.line.description, in.line.span, in.line.addon
+	}
 	for _, l := range a.Lines {
-		li := InvoiceLineItem{Object: "invoiceLineItem", ID: ids.New(ids.InvoiceLine), Amount: l.Amount, Description: in.plan.Name,
-			Discount: l.Discount, Period: span, Plan: in.plan.ID, Quantity: 1, Tax: l.Tax, Taxes: []InvoiceTax{},
+		li := InvoiceLineItem{Object: "invoiceLineItem", ID: ids.New(ids.InvoiceLine), Amount: l.Amount, Description: description,
+			Discount: l.Discount, Period: span, Plan: in.plan.ID, Addon: addon, Quantity: 1, Tax: l.Tax, Taxes: []InvoiceTax{},
 			Total: l.Amount - l.Discount + l.Tax}
 		for _, x := range l.Taxes {
 			li.Taxes = append(li.Taxes, InvoiceTax{Object: "invoiceTax", ID: ids.New(ids.InvoiceTax), Amount: x.Amount, Name: x.Name,

@@ -15,6 +15,7 @@ import (
 	"cellgate/internal/optional"
 	"cellgate/internal/projects"
 	"cellgate/internal/store"
+	"cellgate/internal/subscriptions"
 	"cellgate/internal/users"
 	"cellgate/internal/validate"
 )
@@ -53,6 +54,7 @@ type LineItem struct {
 	Discount    int64     `json:"discount"`
 	Period      *struct{} `json:"period"`
 	Plan        string    `json:"plan"`
+	Addon       string    `json:"addon,omitempty"`
 	Quantity    int       `json:"quantity"`
 	Tax         int64     `json:"tax"`
 	Taxes       []LineTax `json:"taxes"`
@@ -68,11 +70,14 @@ type LineTax struct {
 	Type       string       `json:"type"`
 }
 
-// QuoteInput is the body of POST /quotes.
+// QuoteInput is the body of POST /quotes: a plan for a user, or an
+// add-on for a subscription.
 type QuoteInput struct {
-	Plan    string                 `json:"plan"`
-	User    string                 `json:"user"`
-	Address optional.Value[string] `json:"address"`
+	Plan         string                 `json:"plan"`
+	User         string                 `json:"user"`
+	Address      optional.Value[string] `json:"address"`
+	Addon        optional.Value[string] `json:"addon"`
+	Subscription optional.Value[string] `json:"subscription"`
 }
 
 // CreateQuote prices a new subscription to a plan for a user and stores the
@@ -85,6 +90,9 @@ func CreateQuote(ctx context.Context, tx *store.Tx, calc tax.Calculator, project
 	if p.Billing == nil {
 		return nil, errs.Conflict("billingNotEnabled", "Billing is not enabled on project %s.", project).
 			WithHint("Turn it on with PATCH /projects/%s and a billing object.", project)
+	}
+	if in.Addon.Set || in.Subscription.Set {
+		return createAddonQuote(ctx, tx, calc, p, in, now)
 	}
 	for _, f := range []struct{ name, v string }{{"plan", in.Plan}, {"user", in.User}} {
 		if err := validate.Required(f.name, f.v); err != nil {
@@ -126,7 +134,7 @@ func CreateQuote(ctx context.Context, tx *store.Tx, calc tax.Calculator, project
 	if err != nil {
 		return nil, err
 	}
-	q := quoteOf(amounts, plan, user.ID, p.Billing.Currency, now)
+	q := quoteOf(amounts, quoted{plan.ID, "", plan.Name}, user.ID, p.Billing.Currency, now)
 	if address != nil {
 		q.Address = &address.ID
 	}
@@ -156,7 +164,10 @@ func jurisdiction(ctx context.Context, tx *store.Tx, project string, a *users.Ad
 	return &tax.Jurisdiction{Country: country.String}, nil
 }
 
-func quoteOf(a Amounts, plan *catalog.Plan, user, currency string, now time.Time) *Quote {
+// quoted is what a quote line prices: a plan, or an add-on for a plan.
+type quoted struct{ plan, addon, name string }
+
+func quoteOf(a Amounts, what quoted, user, currency string, now time.Time) *Quote {
 	q := &Quote{Object: "quote", ID: ids.New(ids.Quote), CreatedAt: now, ExpiredAt: now.Add(QuoteLifetime),
 		Fees: a.Fees, Reason: ReasonSubscriptionCreation, User: user, LineItems: []LineItem{},
 		Subtotal: money.Price{Amount: a.Subtotal, Currency: currency}, Discount: money.Price{Amount: a.Discount, Currency: currency},
@@ -166,7 +177,7 @@ func quoteOf(a Amounts, plan *catalog.Plan, user, currency string, now time.Time
 		q.TaxExemptionReason = &r
 	}
 	for _, l := range a.Lines {
-		li := LineItem{Object: "invoiceLineItem", Amount: l.Amount, Description: plan.Name, Discount: l.Discount, Plan: plan.ID,
+		li := LineItem{Object: "invoiceLineItem", Amount: l.Amount, Description: what.name, Discount: l.Discount, Plan: what.plan, Addon: what.addon,
 			Quantity: 1, Tax: l.Tax, Taxes: []LineTax{}, Total: l.Amount - l.Discount + l.Tax}
 		for _, x := range l.Taxes {
 			li.Taxes = append(li.Taxes, LineTax{Object: "invoiceTax", Amount: x.Amount, Name: x.Name, Percentage: Percentage(x.PPM), Type: x.Type})
@@ -203,4 +214,62 @@ func referenced(err error, field string) error {
 		return errs.Invalid(field+"NotFound", "%s: %s", field, e.Message)
 	}
 	return err
+}
+
+// createAddonQuote prices an add-on for a subscription (reason other),
+// under the rules of buying it (docs/changes.md).
+func createAddonQuote(ctx context.Context, tx *store.Tx, calc tax.Calculator, p *projects.Project, in QuoteInput, now time.Time) (*Quote, error) {
+	if in.Plan != "" || in.Address.Set {
+		return nil, errs.Invalid("quoteInvalid", "A quote prices a plan for a user, or an add-on for a subscription: not both.").
+			WithHint("An add-on quote takes addon and subscription, and is taxed at the subscription's address.")
+	}
+	for _, f := range []struct {
+		name string
+		v    optional.Value[string]
+	}{{"addon", in.Addon}, {"subscription", in.Subscription}} {
+		if err := validate.Required(f.name, f.v.Value); err != nil {
+			return nil, err
+		}
+	}
+	sub, err := subscriptions.Get(ctx, tx, p.ID, in.Subscription.Value, now)
+	if err != nil {
+		return nil, referenced(err, "subscription")
+	}
+	a, err := catalog.GetAddon(ctx, tx, p.ID, in.Addon.Value)
+	if err != nil {
+		return nil, referenced(err, "addon")
+	}
+	if err := a.CheckFor(sub.Plan); err != nil {
+		return nil, err
+	}
+	if sub.Status != subscriptions.StatusActive {
+		return nil, errs.Conflict("subscriptionNotActive", "The subscription %s is %s; add-ons are bought for active subscriptions.", sub.ID, sub.Status)
+	}
+	if in.User != "" && in.User != sub.User.ID {
+		return nil, errs.Invalid("userMismatch", "The subscription %s belongs to another user than %s.", sub.ID, in.User)
+	}
+	if a.Price.Currency != p.Billing.Currency {
+		return nil, errs.Invalid("addonCurrencyMismatch", "The add-on %s is priced in %s but the project bills in %s.", a.ID, a.Price.Currency, p.Billing.Currency)
+	}
+	var address *users.Address
+	if sub.UserAddress != nil {
+		if address, err = users.GetAddress(ctx, tx, p.ID, sub.User.ID, *sub.UserAddress); err != nil && !errs.IsKind(err, errs.KindNotFound) {
+			return nil, err
+		}
+	}
+	j, err := jurisdiction(ctx, tx, p.ID, address)
+	if err != nil {
+		return nil, err
+	}
+	amounts, err := Compute(ctx, calc, Input{Jurisdiction: j, Currency: p.Billing.Currency, Behavior: p.Billing.TaxBehavior,
+		Lines: []tax.Line{{Key: a.ID, Price: a.Price.Amount}}, RecoveryBPS: p.Billing.RecoveryFeeBasisPoints()})
+	if err != nil {
+		return nil, err
+	}
+	q := quoteOf(amounts, quoted{sub.Plan.ID, a.ID, a.Name}, sub.User.ID, p.Billing.Currency, now)
+	q.Reason = ReasonOther
+	if address != nil {
+		q.Address = &address.ID
+	}
+	return q, insertQuote(ctx, tx, p.ID, sub.Plan.ID, q, amounts)
 }

@@ -122,7 +122,7 @@ func PlanInUse(ctx context.Context, q store.Querier, planID string) (bool, error
 const planColumns = `id, name, description, image, provider, sim_esim, sim_psim, price_amount, price_currency,
 	allowances, limits, requirements, validity, coverage, status, metadata, created_at`
 
-func scanPlan(row interface{ Scan(...any) error }) (*Plan, error) {
+func scanPlan(row store.Scanner) (*Plan, error) {
 	var (
 		p                        Plan
 		description, image       sql.NullString
@@ -177,14 +177,19 @@ func LockPlan(ctx context.Context, tx *store.Tx, project, id string) (*Plan, err
 }
 
 func getPlan(ctx context.Context, q store.Querier, project, id, lock string) (*Plan, error) {
-	p, err := scanPlan(q.QueryRow(ctx, `SELECT `+planColumns+` FROM plans WHERE id = ? AND project_id = ?`+lock, id, project))
+	return getRow(ctx, q, scanPlan, "plans", planColumns, "plan", project, id, lock)
+}
+
+// getRow reads the row id of a catalog table; lock is the locking clause.
+func getRow[T any](ctx context.Context, q store.Querier, scan func(store.Scanner) (T, error), table, columns, object, project, id, lock string) (T, error) {
+	v, err := scan(q.QueryRow(ctx, `SELECT `+columns+` FROM `+table+` WHERE id = ? AND project_id = ?`+lock, id, project))
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, errs.NotFound("plan", id)
+		return v, errs.NotFound(object, id)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("catalog: get plan %s: %w", id, err)
+		return v, fmt.Errorf("catalog: get %s %s: %w", object, id, err)
 	}
-	return p, nil
+	return v, nil
 }
 
 // PlanFilter narrows a plan list; empty fields do not filter.

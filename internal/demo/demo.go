@@ -4,10 +4,8 @@ package demo
 
 import (
 	"context"
-	"encoding/json"
 	"time"
 
-	"cellgate/internal/catalog"
 	"cellgate/internal/errs"
 	"cellgate/internal/network"
 	"cellgate/internal/projects"
@@ -71,39 +69,6 @@ func ensureOnce(ctx context.Context, db *store.DB, fixedKey string) (Result, err
 	return res, err
 }
 
-// plans is the demo catalog, written as the API would receive it.
-var plans = []string{
-	// An eSIM plan that needs an address, like the one in the quickstart.
-	`{"name": "Gigs Global", "description": "A data plan you will love! Operates in most countries of the world.",
-	  "provider": "p9", "simTypes": ["eSIM"], "price": {"amount": 2500, "currency": "USD"},
-	  "allowances": {"dataBytes": 10000000000, "voiceSeconds": 30000, "smsMessages": 100},
-	  "requirements": {"address": "present"},
-	  "validity": {"value": 1, "unit": "month", "type": "recurring", "minimumPeriods": 1},
-	  "coverage": {"id": "global", "name": "Global", "countries": ["US", "CA", "MX", "GB", "DE", "FR", "ES", "IT", "JP", "AU"]}}`,
-	// A physical-SIM plan with unlimited talk and text.
-	`{"name": "Everyday Unlimited", "description": "Unlimited calls and texts with 5 GB of data, on a physical SIM.",
-	  "provider": "p1", "simTypes": ["pSIM"], "price": {"amount": 1500, "currency": "USD"},
-	  "allowances": {"dataBytes": 5000000000, "voiceSeconds": null, "smsMessages": null},
-	  "requirements": {"user.fullName": "present"},
-	  "validity": {"value": 1, "unit": "month", "type": "recurring", "minimumPeriods": 3},
-	  "coverage": {"id": "us", "name": "United States", "countries": ["US"]}}`,
-	// A day-based prepaid plan that works on either SIM type.
-	`{"name": "Prepaid 30 Days", "description": "20 GB for 30 days, renewing every 30 days.",
-	  "provider": "test", "simTypes": ["eSIM", "pSIM"], "price": {"amount": 1000, "currency": "USD"},
-	  "allowances": {"dataBytes": 20000000000, "voiceSeconds": 6000, "smsMessages": 500},
-	  "limits": {"throttling": {"thresholdBytes": 20000000000, "bandwidthBitsPerSecond": 128000}},
-	  "validity": {"value": 30, "unit": "day", "type": "recurring"}}`,
-}
-
 func seedCatalog(ctx context.Context, tx *store.Tx, now time.Time) error {
-	for _, body := range plans {
-		var in catalog.PlanInput
-		if err := json.Unmarshal([]byte(body), &in); err != nil {
-			return err
-		}
-		if _, err := catalog.CreatePlan(ctx, tx, ProjectID, in, network.Default().IDs(), now); err != nil {
-			return err
-		}
-	}
-	return nil
+	return LoadCatalog(ctx, tx, ProjectID, CatalogFile, network.Default().IDs(), now)
 }

@@ -37,5 +37,12 @@ func TestEnsureFromSeveralReplicasAtOnce(t *testing.T) {
 		if plans != 3 {
 			t.Fatalf("%d demo plans, want 3", plans)
 		}
+		var topUps int
+		if err := db.QueryRow(context.Background(), `SELECT COUNT(*) FROM addons WHERE project_id = 'demo' AND type = 'topUp'`).Scan(&topUps); err != nil {
+			t.Fatal(err)
+		}
+		if topUps < 2 {
+			t.Fatalf("%d demo top-ups, want at least 2", topUps)
+		}
 	})
 }

@@ -28,6 +28,7 @@ const (
 	Invoice      = "inv"
 	InvoiceLine  = "lin"
 	InvoiceTax   = "itx"
+	Member       = "mbr"
 	Plan         = "pln"
 	Quote        = "quo"
 	Request      = "req"

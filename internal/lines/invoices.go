@@ -8,6 +8,7 @@ import (
 	"cellgate/internal/projects"
 	"cellgate/internal/store"
 	"cellgate/internal/timeline"
+	"cellgate/internal/usage"
 )
 
 // Pay pays an invoice, then the subscription follows: a first invoice
@@ -35,6 +36,9 @@ func (s *Service) Void(ctx context.Context, tx *store.Tx, project, id string, no
 // period restart is the subscription's (the period's one owner); billing
 // then invoices the new period before the line is restored.
 func (s *Service) follow(ctx context.Context, tx *store.Tx, project string, done *billing.Settlement, now time.Time) error {
+	if done.Invoice.Reason == billing.ReasonOther {
+		return s.otherSettled(ctx, tx, project, done.Invoice, now)
+	}
 	if done.Activate {
 		_, err := s.Subscriptions.ActivatePaid(ctx, tx, project, done.Invoice.Subscription, now)
 		return err
@@ -48,6 +52,10 @@ func (s *Service) follow(ctx context.Context, tx *store.Tx, project string, done
 			return err
 		}
 		if err := s.Billing.RestartedPeriod(ctx, tx, restarted, done.Invoice, now); err != nil {
+			return err
+		}
+		// A restarted period is a new period: fair use starts over.
+		if err := usage.Renewed(ctx, tx, project, done.Restore.ID, now); err != nil {
 			return err
 		}
 	}
@@ -69,4 +77,19 @@ func (s *Service) handleOverdue(ctx context.Context, tx *store.Tx, t timeline.Ti
 		return s.Subscriptions.Restrict(ctx, tx, t.Project, b.ID, now)
 	}
 	return nil
+}
+
+// otherSettled starts what a paid invoice with reason other paid for (a
+// plan change or an add-on), or drops it when the invoice was voided.
+func (s *Service) otherSettled(ctx context.Context, tx *store.Tx, project string, inv *billing.Invoice, now time.Time) error {
+	if inv.Status == billing.StatusVoided {
+		if err := s.Subscriptions.ChangeVoided(ctx, tx, project, inv.ID, now); err != nil {
+			return err
+		}
+		return s.Subscriptions.AddonVoided(ctx, tx, project, inv.ID, now)
+	}
+	if err := s.Subscriptions.ChangePaid(ctx, tx, project, inv.ID, now); err != nil {
+		return err
+	}
+	return s.Subscriptions.AddonPaid(ctx, tx, project, inv.ID, now)
 }

@@ -37,6 +37,9 @@ type ProviderInfo struct {
 	Kind     string `json:"kind"`
 	// Profile names the simulator profile (kind simulator).
 	Profile string `json:"profile,omitempty"`
+	// PlanChangeNow says the carrier changes a line's plan at once; without
+	// it plan changes wait for the renewal (docs/changes.md).
+	PlanChangeNow bool `json:"planChangeNow,omitempty"`
 	// URL and Secret reach an adapter (kind http); Timeout bounds a call.
 	URL     string   `json:"url,omitempty"`
 	Secret  string   `json:"secret,omitempty"`
@@ -63,14 +66,16 @@ type Config struct {
 // the general-purpose test provider (reference §1.9). Their ICCID issuer
 // digits are those earlier versions derived, so ICCIDs do not change.
 func DefaultConfig() *Config {
-	sim := func(id, name, country, cc, issuer string) ProviderInfo {
-		return ProviderInfo{ID: id, Name: name, HomeCountry: country, CountryCode: cc, ICCIDIssuer: issuer, Kind: KindSimulator, Profile: id}
+	sim := func(id, name, country, cc, issuer string, planChangeNow bool) ProviderInfo {
+		return ProviderInfo{ID: id, Name: name, HomeCountry: country, CountryCode: cc, ICCIDIssuer: issuer, Kind: KindSimulator, Profile: id,
+			PlanChangeNow: planChangeNow}
 	}
+	// The UK carrier changes plans only at renewal, as some real ones do.
 	return &Config{Providers: []ProviderInfo{
-		sim("test", "Test Network", "US", "1", "98"),
-		sim("p1", "Simulated US Carrier", "US", "1", "21"),
-		sim("p4", "Simulated UK Carrier", "GB", "44", "24"),
-		sim("p9", "Simulated Global Carrier", "US", "1", "29"),
+		sim("test", "Test Network", "US", "1", "98", true),
+		sim("p1", "Simulated US Carrier", "US", "1", "21", true),
+		sim("p4", "Simulated UK Carrier", "GB", "44", "24", false),
+		sim("p9", "Simulated Global Carrier", "US", "1", "29", true),
 	}}
 }
 

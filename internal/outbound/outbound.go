@@ -85,9 +85,10 @@ type Kind struct {
 	Apply func(ctx context.Context, tx *store.Tx, op Operation, result json.RawMessage, now time.Time) error
 	// Fail, when set, records the consequences of giving up in tx.
 	Fail func(ctx context.Context, tx *store.Tx, op Operation, now time.Time) error
-	// Stored, when set, is what the operation keeps as its result once
-	// Apply has taken it all: a usage batch is summed up, not kept.
-	Stored func(result json.RawMessage) any
+	// Stored, when set, is what the operation keeps as its result (given
+	// what Perform returned) once Apply has taken it all: a usage batch is
+	// summed up, not kept.
+	Stored func(result any) any
 }
 
 // Kinds maps an operation kind to how it runs.

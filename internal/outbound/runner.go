@@ -158,7 +158,7 @@ func (r *Runner) settle(ctx context.Context, tx *store.Tx, op claimed, result an
 			return "", err
 		}
 		if kind.Stored != nil {
-			raw = store.JSON(kind.Stored([]byte(raw)))
+			raw = store.JSON(kind.Stored(result))
 		}
 		_, err := tx.Exec(ctx, `UPDATE operations SET status = 'succeeded', result = ?, leased_until = NULL, last_error = NULL, updated_at = ? WHERE id = ?`,
 			raw, store.Micros(now), op.ID)
@@ -178,6 +178,7 @@ func (r *Runner) settle(ctx context.Context, tx *store.Tx, op claimed, result an
 		return "retry", endAttempt(ctx, tx, op, "retry", msg, wall)
 	}
 	if kind.Fail != nil {
+		op.LastError = msg // the error it gives up on, for Fail to read
 		if err := kind.Fail(ctx, tx, op, now); err != nil {
 			return "", err
 		}

@@ -58,7 +58,7 @@ func New(db *store.DB, log *slog.Logger, carriers *network.Registry) *Platform {
 	use := &usage.Service{Carriers: carriers}
 	outbox := &email.Outbox{DB: db, SMTP: email.SMTPFromEnv()}
 	kinds := outbound.Kinds{}
-	for _, ks := range []outbound.Kinds{subs.Operations(), sims.Operations(carriers), use.Operations(), outbox.Operations()} {
+	for _, ks := range []outbound.Kinds{subs.Operations(), sims.Operations(carriers), flows.Operations(), use.Operations(), outbox.Operations()} {
 		for kind, k := range ks {
 			kinds[kind] = k
 		}

@@ -60,6 +60,9 @@ var donors = func() map[string]donor {
 // those of its country.
 func recipients(carriers *network.Registry, country string) []string {
 	out := []string{}
+	if carriers == nil {
+		return out
+	}
 	for _, id := range carriers.IDs() {
 		if info, _ := carriers.Info(id); info.HomeCountry == country {
 			out = append(out, id)
@@ -75,10 +78,11 @@ func (d donor) view(carriers *network.Registry) *ServiceProvider {
 // recipientView is a cellgate provider as a service provider; its id is
 // derived from the provider id, so it is the same on every server.
 func recipientView(carriers *network.Registry, provider string) *ServiceProvider {
-	info, _ := carriers.Info(provider)
-	name := info.Name
-	if name == "" {
-		name = provider
+	name := provider
+	if carriers != nil {
+		if info, ok := carriers.Info(provider); ok {
+			name = info.Name
+		}
 	}
 	return &ServiceProvider{Object: "serviceProvider", ID: providerID(provider), Name: name, RecipientProviders: []string{provider}}
 }

@@ -109,6 +109,18 @@ func (s *Service) Get(ctx context.Context, q store.Querier, project, id string) 
 	return r.view(s.Carriers), nil
 }
 
+// Embedded renders a porting inside another resource (a subscription's
+// porting), which is read without the carriers' configuration: its
+// service providers carry no recipientProviders and the recipient is named
+// by its provider id. GET /portings/{id} shows them whole.
+func Embedded(ctx context.Context, q store.Querier, project, id string) (*Porting, error) {
+	r, err := load(ctx, q, project, id)
+	if err != nil {
+		return nil, err
+	}
+	return r.view(nil), nil
+}
+
 // Filter narrows a porting list.
 type Filter struct {
 	User, Subscription, Status, PhoneNumber string

@@ -24,6 +24,9 @@ type Billing struct {
 	PaymentBehavior       string  `json:"paymentBehavior"`
 	TaxBehavior           string  `json:"taxBehavior"`
 	RecoveryFeePercentage float64 `json:"recoveryFeePercentage"`
+	// ProrationBehavior prices a plan change applied at once
+	// (docs/changes.md): none, or prorateImmediately.
+	ProrationBehavior string `json:"prorationBehavior"`
 }
 
 // Enum values of the billing settings.
@@ -37,6 +40,9 @@ const (
 
 	TaxExclusive = "exclusive"
 	TaxInclusive = "inclusive"
+
+	ProrationNone        = "none"
+	ProrationImmediately = "prorateImmediately"
 )
 
 // Limits on the numeric settings.
@@ -53,6 +59,7 @@ func DefaultBilling() Billing {
 		InvoiceOverdueAction: OverdueActionEnd,
 		PaymentBehavior:      PaymentManual,
 		TaxBehavior:          TaxExclusive,
+		ProrationBehavior:    ProrationNone,
 	}
 }
 
@@ -66,6 +73,7 @@ type BillingUpdate struct {
 	PaymentBehavior       optional.Value[string]  `json:"paymentBehavior"`
 	TaxBehavior           optional.Value[string]  `json:"taxBehavior"`
 	RecoveryFeePercentage optional.Value[float64] `json:"recoveryFeePercentage"`
+	ProrationBehavior     optional.Value[string]  `json:"prorationBehavior"`
 }
 
 // apply merges u into b and checks every field.
@@ -77,7 +85,7 @@ func (u BillingUpdate) apply(b Billing) (Billing, error) {
 		{"currency", u.Currency.Null}, {"advanceInvoicingDays", u.AdvanceInvoicingDays.Null},
 		{"invoiceOverdueDays", u.InvoiceOverdueDays.Null}, {"invoiceOverdueAction", u.InvoiceOverdueAction.Null},
 		{"paymentBehavior", u.PaymentBehavior.Null}, {"taxBehavior", u.TaxBehavior.Null},
-		{"recoveryFeePercentage", u.RecoveryFeePercentage.Null},
+		{"recoveryFeePercentage", u.RecoveryFeePercentage.Null}, {"prorationBehavior", u.ProrationBehavior.Null},
 	} {
 		if err := validate.NotNull("billing."+f.name, f.null); err != nil {
 			return b, err
@@ -108,6 +116,9 @@ func (u BillingUpdate) apply(b Billing) (Billing, error) {
 		return b, err
 	}
 	if err := setEnum(&b.TaxBehavior, u.TaxBehavior, "billing.taxBehavior", TaxExclusive, TaxInclusive); err != nil {
+		return b, err
+	}
+	if err := setEnum(&b.ProrationBehavior, u.ProrationBehavior, "billing.prorationBehavior", ProrationNone, ProrationImmediately); err != nil {
 		return b, err
 	}
 	if u.RecoveryFeePercentage.Set {

@@ -124,7 +124,7 @@ func scanProject(row interface{ Scan(...any) error }) (*Project, error) {
 		}
 	}
 	if billing.Valid {
-		p.Billing = &Billing{}
+		p.Billing = &Billing{ProrationBehavior: ProrationNone} // stored before the setting existed
 		if err := json.Unmarshal([]byte(billing.String), p.Billing); err != nil {
 			return nil, err
 		}

@@ -116,3 +116,26 @@ func AdoptNumber(ctx context.Context, tx *store.Tx, r *Record, number string, no
 	r.PhoneNumber = number
 	return nil
 }
+
+// MoveNumber moves from's number to to (a SIM swap). A number to held
+// from an earlier line goes back to the pool first.
+func MoveNumber(ctx context.Context, tx *store.Tx, from, to *Record) error {
+	if err := releaseNumber(ctx, tx, to); err != nil {
+		return err
+	}
+	number := from.PhoneNumber
+	if err := releaseNumber(ctx, tx, from); err != nil {
+		return err
+	}
+	if number == "" {
+		return nil
+	}
+	if _, err := tx.Exec(ctx, `UPDATE phone_numbers SET sim_id = ? WHERE number = ?`, to.ID, number); err != nil {
+		return fmt.Errorf("sims: move number: %w", err)
+	}
+	if _, err := tx.Exec(ctx, `UPDATE sims SET phone_number = ? WHERE id = ?`, number, to.ID); err != nil {
+		return fmt.Errorf("sims: move number: %w", err)
+	}
+	to.PhoneNumber = number
+	return nil
+}

@@ -18,9 +18,10 @@ import (
 const ProjectColumn = "project_id"
 
 // Kept are tables with a project column that a snapshot leaves alone: the
-// API keys (a test suite keeps authenticating across a restore) and the
+// API keys (a test suite keeps authenticating across a restore), the
+// console operators' roles (who may sign in does not roll back) and the
 // snapshots themselves.
-var Kept = []string{"api_keys", "project_snapshots"}
+var Kept = []string{"api_keys", "operator_roles", "project_snapshots"}
 
 // child is a table without a project column whose rows belong to a
 // project through a parent row; where selects them, with one placeholder
@@ -42,14 +43,16 @@ var Children = map[string]child{
 	"phone_numbers":      {where: `sim_id IN (SELECT id FROM sims WHERE project_id = ?)`, pool: "sim_id"},
 	"usage_days":         {where: `subscription_id IN (SELECT id FROM subscriptions WHERE project_id = ?)`},
 	"usage_periods":      {where: `subscription_id IN (SELECT id FROM subscriptions WHERE project_id = ?)`},
+	"usage_addons":       {where: `subscription_id IN (SELECT id FROM subscriptions WHERE project_id = ?)`},
 	"device_sims":        {where: `device_id IN (SELECT id FROM devices WHERE project_id = ?)`},
 }
 
 // Global are tables that hold no project's data: the projects themselves
 // (a snapshot keeps the clock and settings columns of its row, see
-// projectColumns), counters shared by every project, and the migration
+// projectColumns), counters shared by every project, the console's
+// operators with their sessions and login failures, and the migration
 // bookkeeping.
-var Global = []string{"projects", "number_sequences", "goose_db_version"}
+var Global = []string{"projects", "number_sequences", "operators", "operator_sessions", "operator_login_failures", "goose_db_version"}
 
 // table is one table a snapshot covers, with its columns in schema order
 // and the covered tables its foreign keys point at.

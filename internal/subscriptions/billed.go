@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"cellgate/internal/catalog"
+	"cellgate/internal/clock"
 	"cellgate/internal/errs"
 	"cellgate/internal/events"
 	"cellgate/internal/optional"
@@ -54,6 +55,9 @@ type Billed struct {
 	// while the subscription has no running period. Next is nil too for
 	// plans that do not renew.
 	Period, Next *Period
+	// NextPlan is the plan of Next when a renewal change moves the
+	// subscription to it; nil when Next runs on Plan.
+	NextPlan *catalog.Plan
 	// EndsAt is the scheduled end of a canceled subscription, or the end
 	// of an ended one.
 	EndsAt *time.Time
@@ -90,14 +94,37 @@ func (r *record) billedOrNil() *Billed {
 	return r.billed()
 }
 
+// PlanOf is the plan period p runs on: NextPlan for the next period of
+// a pending renewal change, otherwise Plan.
+func (b *Billed) PlanOf(p *Period) *catalog.Plan {
+	if b.NextPlan != nil && b.Next != nil && p.Number == b.Next.Number {
+		return b.NextPlan
+	}
+	return b.Plan
+}
+
 // LoadBilled reads and locks a subscription for the billing engine; nil
-// when it is not billed.
+// when it is not billed. A pending renewal change shows in NextPlan, so
+// an invoice issued in advance prices the plan the period will run on.
 func LoadBilled(ctx context.Context, tx *store.Tx, project, id string) (*Billed, error) {
 	r, err := load(ctx, tx, project, id)
-	if err != nil {
+	if err != nil || !r.Billed {
 		return nil, err
 	}
-	return r.billedOrNil(), nil
+	b := r.billed()
+	if b.Next == nil {
+		return b, nil
+	}
+	c, err := renewalChange(ctx, tx, r.ID)
+	if err != nil || c == nil || !c.ScheduledAt.Equal(b.Period.End) {
+		return b, err
+	}
+	if b.NextPlan, err = catalog.GetPlan(ctx, tx, project, c.PlanID); err != nil {
+		return nil, err
+	}
+	v := b.NextPlan.Validity
+	b.Next.End = clock.PeriodBoundary(b.Period.End, v.Unit, v.Value, 1)
+	return b, nil
 }
 
 // EndUnpaid ends the subscription at at for an unpaid invoice, replacing

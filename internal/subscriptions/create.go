@@ -125,7 +125,7 @@ func (s *Service) Create(ctx context.Context, tx *store.Tx, project string, in C
 	if err := s.requestActivation(ctx, tx, r, sim, now); err != nil {
 		return nil, nil, err
 	}
-	v, err := s.view(ctx, tx, r, now)
+	v, err := view(ctx, tx, r, now)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -155,7 +155,7 @@ func (s *Service) createBilled(ctx context.Context, tx *store.Tx, r *record, now
 	if err := insert(ctx, tx, r); err != nil {
 		return nil, nil, err
 	}
-	v, err := s.view(ctx, tx, r, now)
+	v, err := view(ctx, tx, r, now)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -170,7 +170,7 @@ func (s *Service) ActivatePaid(ctx context.Context, tx *store.Tx, project, id st
 	if err != nil || r.Status != StatusInitiated {
 		return nil, err
 	}
-	before, err := s.view(ctx, tx, r, now)
+	before, err := view(ctx, tx, r, now)
 	if err != nil {
 		return nil, err
 	}

@@ -26,7 +26,7 @@ func (s *Service) Update(ctx context.Context, tx *store.Tx, project, id string, 
 	if err != nil {
 		return nil, err
 	}
-	before, err := s.view(ctx, tx, r, now)
+	before, err := view(ctx, tx, r, now)
 	if err != nil {
 		return nil, err
 	}
@@ -148,6 +148,12 @@ func (s *Service) end(ctx context.Context, tx *store.Tx, r *record, c *Cancellat
 			return nil, nil, err
 		}
 	}
+	if err := s.failOpenChanges(ctx, tx, r, now); err != nil {
+		return nil, nil, err
+	}
+	if err := endAddons(ctx, tx, r, now); err != nil {
+		return nil, nil, err
+	}
 	if r.PortingID != "" {
 		// A line that ends no longer wants its number.
 		if err := s.Porting.CancelForSubscription(ctx, tx, r.Project, r.PortingID, now); err != nil {
@@ -183,7 +189,7 @@ func (s *Service) commit(ctx context.Context, tx *store.Tx, r *record, now time.
 	if err := save(ctx, tx, r, now); err != nil {
 		return nil, err
 	}
-	v, err := s.view(ctx, tx, r, now)
+	v, err := view(ctx, tx, r, now)
 	if err != nil {
 		return nil, err
 	}

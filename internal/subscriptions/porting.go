@@ -101,7 +101,7 @@ func (s *Service) CancelPorting(ctx context.Context, tx *store.Tx, project, id s
 	if err != nil || r == nil || r.Status == StatusEnded {
 		return p, err
 	}
-	before, err := s.view(ctx, tx, r, now)
+	before, err := view(ctx, tx, r, now)
 	if err != nil {
 		return nil, err
 	}

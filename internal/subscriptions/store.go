@@ -10,6 +10,7 @@ import (
 	"cellgate/internal/catalog"
 	"cellgate/internal/errs"
 	"cellgate/internal/metadata"
+	"cellgate/internal/porting"
 	"cellgate/internal/sims"
 	"cellgate/internal/store"
 	"cellgate/internal/timeline"
@@ -122,6 +123,16 @@ func save(ctx context.Context, tx *store.Tx, r *record, now time.Time) error {
 	return nil
 }
 
+// savePlanAndSIM writes the two columns a change moves; save writes the
+// rest.
+func savePlanAndSIM(ctx context.Context, tx *store.Tx, r *record, now time.Time) error {
+	_, err := tx.Exec(ctx, `UPDATE subscriptions SET plan_id = ?, sim_id = ?, updated_at = ? WHERE id = ?`, r.PlanID, r.SIMID, store.Micros(now), r.ID)
+	if err != nil {
+		return fmt.Errorf("subscriptions: save plan of %s: %w", r.ID, err)
+	}
+	return nil
+}
+
 // savePeriod writes the current period alone.
 func savePeriod(ctx context.Context, tx *store.Tx, r *record, now time.Time) error {
 	_, err := tx.Exec(ctx, `UPDATE subscriptions SET period_number = ?, period_start = ?, period_end = ?, updated_at = ? WHERE id = ?`,
@@ -135,7 +146,7 @@ func savePeriod(ctx context.Context, tx *store.Tx, r *record, now time.Time) err
 func nullString(s string) sql.NullString { return sql.NullString{String: s, Valid: s != ""} }
 
 // view renders the API representation as of now.
-func (s *Service) view(ctx context.Context, q store.Querier, r *record, now time.Time) (*Subscription, error) {
+func view(ctx context.Context, q store.Querier, r *record, now time.Time) (*Subscription, error) {
 	u, err := timeline.Memo(ctx, q, "user/"+r.UserID, func() (*users.User, error) {
 		return users.GetIncludingDeleted(ctx, q, r.Project, r.UserID)
 	})
@@ -148,7 +159,7 @@ func (s *Service) view(ctx context.Context, q store.Querier, r *record, now time
 		Metadata: r.Metadata, Plan: r.plan, Status: r.Status, User: u, FirstUsageAt: r.FirstUsageAt,
 	}
 	if r.PortingID != "" {
-		p, err := s.Porting.Get(ctx, q, r.Project, r.PortingID)
+		p, err := porting.Embedded(ctx, q, r.Project, r.PortingID)
 		if err != nil {
 			return nil, err
 		}
@@ -177,12 +188,12 @@ func (s *Service) view(ctx context.Context, q store.Querier, r *record, now time
 }
 
 // Get reads a subscription as of the project's clock now.
-func (s *Service) Get(ctx context.Context, q store.Querier, project, id string, now time.Time) (*Subscription, error) {
+func Get(ctx context.Context, q store.Querier, project, id string, now time.Time) (*Subscription, error) {
 	r, err := load(ctx, q, project, id)
 	if err != nil {
 		return nil, err
 	}
-	return s.view(ctx, q, r, now)
+	return view(ctx, q, r, now)
 }
 
 // Filter narrows a subscription list.
@@ -191,13 +202,14 @@ type Filter struct {
 	Status      string
 	Plan        string
 	PhoneNumber string
+	SIM         string
 }
 
 // List pages through the project's subscriptions, newest first.
-func (s *Service) List(ctx context.Context, q store.Querier, project string, f Filter, p store.Page, now time.Time) (store.PageOf[*Subscription], error) {
+func List(ctx context.Context, q store.Querier, project string, f Filter, p store.Page, now time.Time) (store.PageOf[*Subscription], error) {
 	lq := &store.ListQuery{Select: `SELECT ` + columns + ` FROM subscriptions`}
 	lq.Where("project_id = ?", project)
-	for _, c := range []struct{ col, v string }{{"user_id", f.User}, {"status", f.Status}, {"plan_id", f.Plan}, {"phone_number", f.PhoneNumber}} {
+	for _, c := range []struct{ col, v string }{{"user_id", f.User}, {"status", f.Status}, {"plan_id", f.Plan}, {"phone_number", f.PhoneNumber}, {"sim_id", f.SIM}} {
 		if c.v != "" {
 			lq.Where(c.col+" = ?", c.v)
 		}
@@ -221,7 +233,7 @@ func (s *Service) List(ctx context.Context, q store.Querier, project string, f F
 			}
 			plans[r.PlanID] = r.plan
 		}
-		v, err := s.view(ctx, q, r, now)
+		v, err := view(ctx, q, r, now)
 		if err != nil {
 			return out, err
 		}
@@ -233,10 +245,31 @@ func (s *Service) List(ctx context.Context, q store.Querier, project string, f F
 // Exists answers notFound unless the project has the subscription; it is
 // the cheap check that runs before a request body is read.
 func Exists(ctx context.Context, q store.Querier, project, id string) error {
+	return exists(ctx, q, "subscriptions", "subscription", project, id)
+}
+
+// exists answers notFound unless the project has the row id in table.
+func exists(ctx context.Context, q store.Querier, table, object, project, id string) error {
 	var one int
-	err := q.QueryRow(ctx, `SELECT 1 FROM subscriptions WHERE id = ? AND project_id = ?`, id, project).Scan(&one)
+	err := q.QueryRow(ctx, `SELECT 1 FROM `+table+` WHERE id = ? AND project_id = ?`, id, project).Scan(&one)
 	if errors.Is(err, sql.ErrNoRows) {
-		return errs.NotFound("subscription", id)
+		return errs.NotFound(object, id)
 	}
 	return err
+}
+
+// viewPage renders a page of records with view.
+func viewPage[R, V any](page store.PageOf[R], err error, view func(R) (V, error)) (store.PageOf[V], error) {
+	out := store.PageOf[V]{MoreAfter: page.MoreAfter, MoreBefore: page.MoreBefore, Items: make([]V, 0, len(page.Items))}
+	if err != nil {
+		return out, err
+	}
+	for _, r := range page.Items {
+		v, err := view(r)
+		if err != nil {
+			return out, err
+		}
+		out.Items = append(out.Items, v)
+	}
+	return out, nil
 }

@@ -18,7 +18,8 @@ import (
 
 // Handlers are the lifecycle's timers that involve nothing but SIMs.
 func (s *Service) Handlers() timeline.Handlers {
-	handlers := timeline.Handlers{sims.KindRetire: sims.HandleRetire}
+	handlers := timeline.Handlers{sims.KindRetire: sims.HandleRetire, KindChangeDue: s.handleChangeDue,
+		KindAddonLatch: s.handleLatch, KindAddonEnd: s.handleAddonEnd}
 	for kind, h := range porting.Handlers() {
 		handlers[kind] = h
 	}
@@ -98,22 +99,44 @@ func (s *Service) Refuse(ctx context.Context, tx *store.Tx, pe *PeriodEnd) (*Bil
 // billed.
 func (s *Service) Renew(ctx context.Context, tx *store.Tx, pe *PeriodEnd, now time.Time) (*Billed, error) {
 	r := pe.r
+	change, err := s.applyAtRenewal(ctx, tx, r, pe.At)
+	if err != nil {
+		return nil, err
+	}
 	next := r.Period.Number + 1
 	r.Period = &Period{Number: next, Start: r.Period.End, End: r.periodEnd(next)}
 	if err := timeline.Schedule(ctx, tx, r.Project, KindPeriodEnd, r.ID, r.Period.End); err != nil {
 		return nil, err
 	}
-	// A renewal changes only the period: writing just those columns spares
-	// the indexes on status, SIM and number, which renewals never change.
-	if err := savePeriod(ctx, tx, r, now); err != nil {
+	if change != nil {
+		// The new plan's periods start here: its anchor and plan are saved
+		// with the period, and the change is applied.
+		if err := savePlanAndSIM(ctx, tx, r, now); err != nil {
+			return nil, err
+		}
+		if err := save(ctx, tx, r, now); err != nil {
+			return nil, err
+		}
+	} else if err := savePeriod(ctx, tx, r, now); err != nil {
+		// A renewal changes only the period: writing just those columns
+		// spares the indexes on status, SIM and number.
 		return nil, err
 	}
-	v, err := s.view(ctx, tx, r, now)
+	v, err := view(ctx, tx, r, now)
 	if err != nil {
 		return nil, err
 	}
 	if err := events.Record(ctx, tx, r.Project, "subscription.renewed", r.ID, v, now); err != nil {
 		return nil, err
+	}
+	if change != nil {
+		change.Status, change.AppliedAt = ChangeApplied, &pe.At
+		if err := saveChange(ctx, tx, change, now); err != nil {
+			return nil, err
+		}
+		if _, err := s.recordChange(ctx, tx, change, "subscriptionChange.applied", now); err != nil {
+			return nil, err
+		}
 	}
 	return r.billedOrNil(), nil
 }

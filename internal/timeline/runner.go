@@ -69,6 +69,10 @@ type Report struct {
 	Failures []Timer
 }
 
+// MaxAdvance bounds one advance of a test clock, so a typo cannot start
+// decades of work.
+const MaxAdvance = 5 * 366 * 24 * time.Hour
+
 // AdvanceReport is Advance, with failing timers in the report rather than
 // in the error. A failure rolls back that timer's batch, is recorded on
 // the timer (see failures.go) and the advance goes on: the timer runs

@@ -133,7 +133,7 @@ func balanceID(l *subscriptions.Line, number int, typ string) string {
 }
 
 // Balances lists a subscription's balances: one per allowance of its
-// current period (the last one once it ended; period 1, not yet usable,
+// current period, then those of its active add-ons (the last one once it ended; period 1, not yet usable,
 // while it has not started).
 func Balances(ctx context.Context, q store.Querier, project, id string) ([]Balance, error) {
 	l, err := subscriptions.LineOf(ctx, q, project, id)
@@ -154,7 +154,8 @@ func Balances(ctx context.Context, q store.Querier, project, id string) ([]Balan
 	for t := range Types {
 		out[t] = planBalance(l, number, period, t, used[t])
 	}
-	return out, nil
+	extra, err := addonBalances(ctx, q, l)
+	return append(out, extra...), err
 }
 
 // percent is used as a whole percentage of limit, at most 100, in 128-bit

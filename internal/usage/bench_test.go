@@ -8,6 +8,8 @@ import (
 	"log/slog"
 	"os"
 	"strconv"
+	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -29,6 +31,22 @@ var benchStart = time.Date(2030, time.January, 1, 0, 0, 0, 0, time.UTC)
 
 func quietPlatform(db *store.DB) *platform.Platform {
 	return platform.New(db, slog.New(slog.NewTextHandler(io.Discard, nil)), nil)
+}
+
+// cpuTime is the CPU time (user + system) the process has used: on a
+// machine shared with other work, records per CPU second is the figure
+// that compares across runs.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+func loadAverage() string {
+	b, _ := os.ReadFile("/proc/loadavg")
+	return strings.Join(strings.Fields(string(b))[:1], "")
 }
 
 func envInt(name string, def int) int {
@@ -133,19 +151,21 @@ func TestUsageIngestMillionRecords(t *testing.T) {
 			f := newFeedBench(t, db, envInt("CELLGATE_BENCH_USAGE_LINES", 10000))
 			t.Logf("%s: seeded %d lines in %s", engine.Name, len(f.iccids), time.Since(seeded))
 			n := total / network.MaxUsageLimit
-			var took time.Duration
+			var took, cpu time.Duration
 			for i := 0; i < n; i++ {
 				b := f.batch(i)
-				began := time.Now()
+				began, cpu0 := time.Now(), cpuTime()
 				f.apply(t, db, b)
 				took += time.Since(began)
+				cpu += cpuTime() - cpu0
 			}
 			var notes int
 			if err := db.QueryRow(context.Background(), `SELECT COUNT(*) FROM events WHERE project_id = 'bench' AND type LIKE 'com.gigs.usage%'`).Scan(&notes); err != nil {
 				t.Fatal(err)
 			}
-			t.Logf("%s: ingested %d records in %s: %.0f records/s, %d usage events", engine.Name, n*network.MaxUsageLimit, took,
-				float64(n*network.MaxUsageLimit)/took.Seconds(), notes)
+			recs := float64(n * network.MaxUsageLimit)
+			t.Logf("%s: ingested %.0f records in %s (%s CPU): %.0f records/s, %.0f records per CPU second, %d usage events, load average %s",
+				engine.Name, recs, took.Round(time.Millisecond), cpu.Round(time.Millisecond), recs/took.Seconds(), recs/cpu.Seconds(), notes, loadAverage())
 		})
 	}
 }
@@ -183,12 +203,12 @@ func TestUsageYearOfTypicalLines(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			began := time.Now()
+			began, cpu0 := time.Now(), cpuTime()
 			ran, err := plat.Timeline.Advance(ctx, "bench", now.AddDate(1, 0, 0))
 			if err != nil {
 				t.Fatal(err)
 			}
-			took := time.Since(began)
+			took, cpu := time.Since(began), cpuTime()-cpu0
 			var days, notes int
 			if err := db.QueryRow(ctx, `SELECT COUNT(*) FROM usage_days`).Scan(&days); err != nil {
 				t.Fatal(err)
@@ -196,7 +216,8 @@ func TestUsageYearOfTypicalLines(t *testing.T) {
 			if err := db.QueryRow(ctx, `SELECT COUNT(*) FROM events WHERE project_id = 'bench' AND type LIKE 'com.gigs.usage%'`).Scan(&notes); err != nil {
 				t.Fatal(err)
 			}
-			t.Logf("%s: %d typical lines advanced one year in %s: %d timers, %d day records, %d usage events", engine.Name, n, took, ran, days, notes)
+			t.Logf("%s: %d typical lines advanced one year in %s (%s CPU, load average %s): %d timers, %d day records, %d usage events",
+				engine.Name, n, took.Round(time.Millisecond), cpu.Round(time.Millisecond), loadAverage(), ran, days, notes)
 			if days < n*360 {
 				t.Fatalf("%d day records for %d lines over a year", days, n)
 			}

@@ -156,11 +156,8 @@ func failPoll(ctx context.Context, tx *store.Tx, op outbound.Operation, now time
 
 // pollSummary is what a poll keeps as its result: the count and cursor,
 // not the records, which live on as aggregates.
-func pollSummary(result json.RawMessage) any {
-	var batch network.UsageBatch
-	if err := json.Unmarshal(result, &batch); err != nil {
-		return map[string]string{"error": err.Error()}
-	}
+func pollSummary(result any) any {
+	batch, _ := result.(network.UsageBatch)
 	return map[string]any{"records": len(batch.Records), "nextCursor": batch.NextCursor}
 }
 

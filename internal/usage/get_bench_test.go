@@ -53,7 +53,7 @@ func TestUsageRecordsGETLatency(t *testing.T) {
 			for day := 0; day < 7; day++ {
 				var recs []network.UsageRecord
 				for _, iccid := range f.iccids {
-					start := benchStart.Add(2 * time.Hour).AddDate(0, 0, day)
+					start := benchStart.Add(2*time.Hour).AddDate(0, 0, day)
 					recs = append(recs, network.UsageRecord{ICCID: iccid, Start: start, End: start.Add(time.Hour), DataBytes: 1000, Country: "US", Roaming: "none"})
 				}
 				ingestAll(t, db, recs, benchStart.AddDate(0, 0, day+1))
@@ -61,7 +61,7 @@ func TestUsageRecordsGETLatency(t *testing.T) {
 			var year []network.UsageRecord
 			for day := 0; day < 365; day++ {
 				for i, country := range []string{"US", "CA", "MX", "GB", "FR"} {
-					start := benchStart.Add(2 * time.Hour).AddDate(0, 0, day)
+					start := benchStart.Add(2*time.Hour).AddDate(0, 0, day)
 					roaming := network.RoamingInternational
 					if i == 0 {
 						roaming = network.RoamingNone

@@ -46,13 +46,26 @@ func countInPeriods(ctx context.Context, tx *store.Tx, project string, ms []matc
 	if err := lockPeriods(ctx, tx, keys, states); err != nil {
 		return err
 	}
+	var subs []string
+	for _, k := range keys {
+		if len(subs) == 0 || subs[len(subs)-1] != k.sub {
+			subs = append(subs, k.sub)
+		}
+	}
+	addons, err := lockAddons(ctx, tx, subs)
+	if err != nil {
+		return err
+	}
 	for _, m := range ms {
 		st := states[periodKey{m.line.ID, m.period.Number}]
-		if err := st.count(ctx, tx, project, m, now); err != nil {
+		if err := st.count(ctx, tx, project, m, addons[m.line.ID], now); err != nil {
 			return err
 		}
 	}
-	return savePeriods(ctx, tx, keys, states)
+	if err := savePeriods(ctx, tx, keys, states); err != nil {
+		return err
+	}
+	return saveAddons(ctx, tx, addons)
 }
 
 // lockPeriods makes sure every period has its row, then reads (and on
@@ -102,8 +115,9 @@ func lockPeriods(ctx context.Context, tx *store.Tx, keys []periodKey, states map
 	return nil
 }
 
-// count adds one record to the period and announces what it crossed.
-func (st *periodState) count(ctx context.Context, tx *store.Tx, project string, m matched, now time.Time) error {
+// count adds one record to the period, and past the plan's limit to the
+// add-ons usable when it happened, and announces what it crossed.
+func (st *periodState) count(ctx context.Context, tx *store.Tx, project string, m matched, addons []*addonState, now time.Time) error {
 	usageAt := m.rec.End.UTC().Truncate(time.Second)
 	for t := range Types {
 		if m.use[t] == 0 {
@@ -111,7 +125,9 @@ func (st *periodState) count(ctx context.Context, tx *store.Tx, project string, 
 		}
 		plan := &balance{limit: allowanceLimit(st.line.Plan, t), used: st.used[t]}
 		before := plan.used
-		consume([]*balance{plan}, m.use[t])
+		if err := countInAddons(ctx, tx, project, st, addons, m, t, plan, usageAt, now); err != nil {
+			return err
+		}
 		st.used[t] = plan.used
 		if plan.limit != nil {
 			if err := st.crossed(ctx, tx, project, t, *plan.limit, usageAt, now); err != nil {

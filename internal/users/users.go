@@ -270,6 +270,19 @@ func SearchByEmail(ctx context.Context, q store.Querier, project, email string) 
 	return out, rows.Err()
 }
 
+// SearchByName pages through the users whose full name starts with name,
+// ignoring case, newest first.
+func SearchByName(ctx context.Context, q store.Querier, project, name string, p store.Page) (store.PageOf[*User], error) {
+	if err := validate.Required("name", name); err != nil {
+		return store.PageOf[*User]{}, err
+	}
+	// LIKE's wildcards in the name are matched as themselves.
+	esc := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(strings.ToLower(name))
+	lq := &store.ListQuery{Select: `SELECT ` + userColumns + ` FROM users`}
+	lq.Where("project_id = ?", project).Where("status <> 'deleted'").Where(`LOWER(full_name) LIKE ? ESCAPE '\'`, esc+"%")
+	return store.List(ctx, q, lq, p, scanRow)
+}
+
 func scanRow(rows *sql.Rows) (*User, string, error) {
 	u, err := scanUser(rows)
 	if err != nil {
