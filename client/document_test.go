@@ -85,6 +85,8 @@ func TestClientTypesMatchTheDocument(t *testing.T) {
 		"WebhookDelivery": WebhookDelivery{}, "WebhookRecovery": WebhookRecovery{}, "TestClock": TestClock{},
 		"TestClockAdvanced": TestClockAdvanced{}, "Timer": Timer{}, "TestSnapshot": TestSnapshot{}, "Price": Price{},
 		"ProviderFault": ProviderFault{}, "ProviderFaultInput": ProviderFaultInput{},
+		"UsageRecord": UsageRecord{}, "UsageBalance": UsageBalance{}, "UsageSimulate": UsageSimulate{},
+		"TrafficModelInput": TrafficModelInput{}, "TrafficModel": TrafficModel{},
 	} {
 		s, ok := d.Components.Schemas[schema]
 		if !ok {

@@ -62,6 +62,15 @@ func TestClientEndToEnd(t *testing.T) {
 			t.Fatalf("subscription after activation: %+v, %v", s, err)
 		}
 
+		if _, err := c.SimulateUsage(ctx, sub.ID, client.UsageSimulate{Data: 1000000}); err != nil {
+			t.Fatal(err)
+		}
+		balances, err := c.ListSubscriptionUsageBalances(ctx, sub.ID)
+		must(err)
+		if len(balances.Items) == 0 || balances.Items[0].Used == 0 {
+			t.Errorf("balances after simulated usage: %+v", balances.Items)
+		}
+
 		snap, err := c.CreateTestSnapshot(ctx, "activated")
 		must(err)
 		adv, err := c.AdvanceTestClock(ctx, client.By("1mo"))

@@ -35,6 +35,12 @@ var operations = map[string]string{
 	"getSubscription":    "GET /projects/{project}/subscriptions/{subscription}",
 	"updateSubscription": "PATCH /projects/{project}/subscriptions/{subscription}",
 	"cancelSubscription": "POST /projects/{project}/subscriptions/{subscription}/cancel",
+
+	"listSubscriptionUsage":         "GET /projects/{project}/subscriptions/{subscription}/usage",
+	"listSubscriptionUsageBalances": "GET /projects/{project}/subscriptions/{subscription}/usageBalances",
+	"simulateUsage":                 "POST /testing/projects/{project}/subscriptions/{subscription}/usage",
+	"setTrafficModel":               "POST /testing/projects/{project}/subscriptions/{subscription}/trafficModel",
+
 	"resumeSubscription": "POST /projects/{project}/subscriptions/{subscription}/resume",
 	"endSubscription":    "POST /projects/{project}/subscriptions/{subscription}/end",
 

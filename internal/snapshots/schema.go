@@ -49,7 +49,7 @@ var Children = map[string]child{
 
 // Global are tables that hold no project's data: the projects themselves
 // (a snapshot keeps the clock and settings columns of its row, see
-// projectColumns), counters shared by every project, the console's
+// projectKeep), counters shared by every project, the console's
 // operators with their sessions and login failures, and the migration
 // bookkeeping.
 var Global = []string{"projects", "number_sequences", "operators", "operator_sessions", "operator_login_failures", "goose_db_version"}
