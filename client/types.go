@@ -156,6 +156,10 @@ type SubscriptionCreate struct {
 	Metadata    map[string]string `json:"metadata,omitempty"`
 	Billing     json.RawMessage   `json:"billing,omitempty"`
 	VoucherCode string            `json:"voucherCode,omitempty"`
+	// Porting is a draft porting whose number the subscription takes.
+	Porting string `json:"porting,omitempty"`
+	// Device is a device of the user, for plans that require one.
+	Device string `json:"device,omitempty"`
 }
 
 // SubscriptionCancel is schema SubscriptionCancel, the body of cancel and end.

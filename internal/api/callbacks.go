@@ -41,7 +41,7 @@ func (s *Server) carrierCallback(w http.ResponseWriter, r *http.Request) {
 			if err != nil {
 				return err
 			}
-			return applyCallback(ctx, tx, id, cb, now)
+			return s.applyCallback(ctx, tx, id, cb, now)
 		})
 	}()
 	if err != nil {
@@ -52,14 +52,16 @@ func (s *Server) carrierCallback(w http.ResponseWriter, r *http.Request) {
 }
 
 // applyCallback makes a callback's outcome part of the lifecycle.
-func applyCallback(ctx context.Context, tx *store.Tx, provider string, cb network.Callback, now time.Time) error {
+func (s *Server) applyCallback(ctx context.Context, tx *store.Tx, provider string, cb network.Callback, now time.Time) error {
 	switch cb.Type {
 	case network.CallbackActivationCompleted:
 		return subscriptions.ConfirmActivation(ctx, tx, cb.Project, provider, cb.ICCID, now)
+	case network.CallbackPortingCompleted, network.CallbackPortingDeclined:
+		return s.platform.Subscriptions.ApplyPortingCallback(ctx, tx, cb.Project, provider, *cb.Porting, now)
 	case network.CallbackActivationFailed:
 		// The activation call was taken and then failed: its operation is
 		// failed and waits for an operator; the line stays pending.
 		return outbound.FailLater(ctx, tx, cb.IdempotencyKey, "carrier: "+cb.Error.Code+": "+cb.Error.Message, now)
 	}
-	return errs.Invalid("callbackTypeNotHandled", "cellgate does not take %s callbacks yet; porting and eSIM profile outcomes are read with PortingStatus and ESIMProfile.", cb.Type)
+	return errs.Invalid("callbackTypeNotHandled", "cellgate does not take %s callbacks yet; eSIM profile states are read with ESIMProfile.", cb.Type)
 }

@@ -116,6 +116,7 @@ var bodyFamilies = map[string][]string{
 	"testing":  {"snapshots", "reset"},
 	"apiKeys":  {"apiKeys"},
 	"changes":  {"subscriptionChanges", "addons", "subscriptionAddons"},
+	"portings": {"portings"}, "devices": {"devices"},
 }
 
 func familyOf(route string) string {
@@ -174,6 +175,8 @@ func FuzzBillingBodies(f *testing.F)      { fuzzBodies(f, "billing") }
 func FuzzWebhookBodies(f *testing.F)      { fuzzBodies(f, "webhooks") }
 func FuzzProjectBodies(f *testing.F)      { fuzzBodies(f, "project") }
 func FuzzPaymentBodies(f *testing.F)      { fuzzBodies(f, "payments") }
+func FuzzPortingBodies(f *testing.F)      { fuzzBodies(f, "portings") }
+func FuzzDeviceBodies(f *testing.F)       { fuzzBodies(f, "devices") }
 func FuzzTestingBodies(f *testing.F)      { fuzzBodies(f, "testing") }
 func FuzzAPIKeyBodies(f *testing.F)       { fuzzBodies(f, "apiKeys") }
 func FuzzChangeBodies(f *testing.F)       { fuzzBodies(f, "changes") }

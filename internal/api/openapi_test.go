@@ -78,7 +78,7 @@ func TestOpenAPIDocumentIsValid31(t *testing.T) {
 		ids[op.OperationId] = route
 		method, path, _ := strings.Cut(route, " ")
 		if needsKey(path) != requiresBearer(op) {
-			t.Errorf("%s: bearer auth must be required exactly on /projects and /testing/ paths", route)
+			t.Errorf("%s: bearer auth must be required exactly on /projects, /testing/ and the catalogue paths", route)
 		}
 		// Carrier callbacks and payment provider webhooks are signed
 		// messages, each its own event id, whose effects repeat
@@ -96,7 +96,9 @@ func TestOpenAPIDocumentIsValid31(t *testing.T) {
 }
 
 func needsKey(path string) bool {
-	return strings.HasPrefix(path, "/projects") || strings.HasPrefix(path, "/testing/")
+	// The global catalogues of the reference (§1.1) need a key too.
+	return strings.HasPrefix(path, "/projects") || strings.HasPrefix(path, "/testing/") ||
+		path == "/serviceProviders" || path == "/deviceModelBrands"
 }
 
 func requiresBearer(op *v3.Operation) bool {

@@ -162,6 +162,9 @@ func (s *Server) routes() {
 	s.apiKeyRoutes()
 	s.consoleRoutes()
 	s.paymentRoutes()
+	s.portingRoutes()
+	s.deviceRoutes()
+	s.emailRoutes()
 
 	s.mux.HandleFunc("/", s.notFound)
 }

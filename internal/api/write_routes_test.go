@@ -70,7 +70,9 @@ func seedWriteWorld(w *world) *writeWorld {
 		"paymentMethod": method, "payment": payment, "quote": quote.ID, "voucher": voucher,
 		"project": w.Project, "user": user, "address": addr, "plan": plan, "subscription": s.ID,
 		"invoice": inv.ID, "creditNote": note.ID, "provider": "test", "sim": w.Post(w.P("/sims"), map[string]any{"iccid": "89012600000000000033", "provider": "test"}).Expect(http.StatusCreated).ID(), "event": lastEvent(w),
-		"apiKey": w.Post(w.P("/apiKeys"), map[string]any{"name": "spare"}).Expect(http.StatusCreated).ID(),
+		"apiKey":  w.Post(w.P("/apiKeys"), map[string]any{"name": "spare"}).Expect(http.StatusCreated).ID(),
+		"porting": w.draft(user, "+12015550170").ID,
+		"device":  w.Post(w.P("/devices"), map[string]any{"imei": "490154203237518", "user": user}).Expect(http.StatusCreated).ID(),
 	}}
 }
 
@@ -171,6 +173,11 @@ func validWriteBodies(ww *writeWorld, receiver string) map[string]any {
 		"POST /projects/{project}/vouchers":                                                map[string]any{"name": "Spring", "priceDiscountPercentage": 5, "recurrence": map[string]any{"type": "once"}},
 		"POST /projects/{project}/vouchers/{voucher}/retire":                               nil,
 		"POST /projects/{project}/vouchers/{voucher}/codes":                                map[string]any{"code": "SPRING"},
+		"POST /projects/{project}/portings":                                                map[string]any{"phoneNumber": "+12015550171", "provider": "test", "user": p["user"]},
+		"PATCH /projects/{project}/portings/{porting}":                                     map[string]any{"firstName": "Elaine"},
+		"POST /projects/{project}/portings/{porting}/cancel":                               nil,
+		"POST /projects/{project}/devices":                                                 map[string]any{"imei": "356938035643809", "name": "Phone"},
+		"PATCH /projects/{project}/devices/{device}":                                       map[string]any{"name": "Renamed"},
 	}
 }
 

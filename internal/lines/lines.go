@@ -12,6 +12,7 @@ import (
 
 	"cellgate/internal/billing"
 	"cellgate/internal/errs"
+	"cellgate/internal/porting"
 	"cellgate/internal/store"
 	"cellgate/internal/subscriptions"
 	"cellgate/internal/timeline"
@@ -112,6 +113,7 @@ func (s *Service) Handlers() timeline.Handlers {
 		subscriptions.KindActivate:  s.handleActivate,
 		subscriptions.KindPeriodEnd: s.handlePeriodEnd,
 		billing.KindOverdue:         s.handleOverdue,
+		porting.KindExpire:          s.handlePortingExpire,
 	}
 	for _, hs := range []timeline.Handlers{s.Subscriptions.Handlers(), s.Billing.Handlers()} {
 		for kind, h := range hs {
@@ -170,4 +172,11 @@ func (s *Service) handlePeriodEnd(ctx context.Context, tx *store.Tx, t timeline.
 		return err
 	}
 	return s.Billing.PeriodStarted(ctx, tx, b, now, !check.Invoiced)
+}
+
+// handlePortingExpire expires a porting that did not complete in time;
+// its subscription ends (portingExpired) and billing settles it.
+func (s *Service) handlePortingExpire(ctx context.Context, tx *store.Tx, t timeline.Timer, now time.Time) error {
+	b, err := s.Subscriptions.ExpirePorting(ctx, tx, t.Project, t.Subject, now)
+	return s.ended(ctx, tx, b, now, err)
 }

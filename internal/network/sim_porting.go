@@ -96,16 +96,25 @@ func (s *Simulator) decide(p *porting, now time.Time) {
 		decline("portingLastNameRequiredOrInvalid", "The donor carrier needs the account holder's last name.")
 	case r.DonorProvider == s.Info.ID:
 		decline("portingSameNewAndOldNetworkProvider", "The number is already with this carrier.")
+	case isTestNumber(r.PhoneNumber):
+		s.decideTestNumber(p, now)
+		return
 	case s.chance(s.Profile.Porting.DeclineRate, "porting", r.Reference, strconv.Itoa(p.attempt)):
 		decline(s.pick(s.Profile.Porting.DeclineCodes, "declineCode", r.Reference, strconv.Itoa(p.attempt)), "The donor carrier declined the port (simulated).")
 	}
 	days := 1
 	if p.outcome == PortingCompleted {
-		if days = s.Profile.Porting.BusinessDays[r.DonorProvider]; days == 0 {
-			days = s.Profile.Porting.BusinessDays["*"]
-		}
+		days = s.donorDays(r.DonorProvider)
 	}
 	p.resolvesAt = addBusinessDays(now, days)
+}
+
+// donorDays is the business days a port from donor takes.
+func (s *Simulator) donorDays(donor string) int {
+	if days := s.Profile.Porting.BusinessDays[donor]; days > 0 {
+		return days
+	}
+	return s.Profile.Porting.BusinessDays["*"]
 }
 
 // CancelPorting withdraws a pending porting.

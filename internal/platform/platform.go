@@ -9,10 +9,12 @@ import (
 	"net/http"
 
 	"cellgate/internal/billing"
+	"cellgate/internal/email"
 	"cellgate/internal/lines"
 	"cellgate/internal/network"
 	"cellgate/internal/outbound"
 	"cellgate/internal/payments"
+	"cellgate/internal/porting"
 	"cellgate/internal/sims"
 	"cellgate/internal/store"
 	"cellgate/internal/subscriptions"
@@ -38,6 +40,9 @@ type Platform struct {
 	// Outbound performs the calls to carriers after the transactions that
 	// decide them; a test project's clock advance drives it too.
 	Outbound *outbound.Runner
+	// Email sends the outbox's messages of live projects (SMTP settings
+	// from the environment, docs/email.md).
+	Email *email.Outbox
 	// Webhooks sends the event log to the projects' endpoints; set its
 	// Config before running it.
 	Webhooks *webhooks.Worker
@@ -51,13 +56,14 @@ func New(db *store.DB, log *slog.Logger, carriers *network.Registry) *Platform {
 	if carriers == nil {
 		carriers = network.Default()
 	}
-	subs := &subscriptions.Service{Carriers: carriers}
+	subs := &subscriptions.Service{Carriers: carriers, Porting: &porting.Service{DB: db, Carriers: carriers}}
 	invoices := &billing.Invoices{}
 	flows := &lines.Service{Subscriptions: subs, Billing: invoices}
 	use := &usage.Service{Carriers: carriers}
 	pay := payments.NewProviders(db, payments.StripeFactory(&http.Client{Timeout: outbound.DefaultPolicy.CallTimeout}))
+	outbox := &email.Outbox{DB: db, SMTP: email.SMTPFromEnv()}
 	kinds := outbound.Kinds{}
-	for _, ks := range []outbound.Kinds{subs.Operations(), sims.Operations(carriers), flows.Operations(), use.Operations(), flows.PaymentOperations(pay)} {
+	for _, ks := range []outbound.Kinds{subs.Operations(), sims.Operations(carriers), flows.Operations(), use.Operations(), flows.PaymentOperations(pay), outbox.Operations()} {
 		for kind, k := range ks {
 			kinds[kind] = k
 		}
@@ -71,6 +77,7 @@ func New(db *store.DB, log *slog.Logger, carriers *network.Registry) *Platform {
 		Lines:         flows,
 		Usage:         use,
 		Outbound:      ops,
+		Email:         outbox,
 		Timeline:      &timeline.Runner{DB: db, Handlers: flows.Handlers(), Log: log, Operations: ops},
 		Webhooks:      &webhooks.Worker{DB: db, Log: log},
 		Payments:      pay,

@@ -102,6 +102,21 @@ func releaseNumber(ctx context.Context, tx *store.Tx, r *Record) error {
 	return err
 }
 
+// AdoptNumber gives the SIM a number that was ported in: it joins the
+// provider's numbers, held by this SIM.
+func AdoptNumber(ctx context.Context, tx *store.Tx, r *Record, number string, now time.Time) error {
+	if _, err := tx.Exec(ctx, `INSERT INTO phone_numbers (number, provider, sim_id, created_at) VALUES (?, ?, ?, ?)
+		ON CONFLICT (number) DO UPDATE SET provider = excluded.provider, sim_id = excluded.sim_id`,
+		number, r.Provider, r.ID, store.Micros(now)); err != nil {
+		return fmt.Errorf("sims: adopt number: %w", err)
+	}
+	if _, err := tx.Exec(ctx, `UPDATE sims SET phone_number = ? WHERE id = ?`, number, r.ID); err != nil {
+		return fmt.Errorf("sims: set number: %w", err)
+	}
+	r.PhoneNumber = number
+	return nil
+}
+
 // MoveNumber moves from's number to to (a SIM swap). A number to held
 // from an earlier line goes back to the pool first.
 func MoveNumber(ctx context.Context, tx *store.Tx, from, to *Record) error {

@@ -44,6 +44,7 @@ var Children = map[string]child{
 	"usage_days":         {where: `subscription_id IN (SELECT id FROM subscriptions WHERE project_id = ?)`},
 	"usage_periods":      {where: `subscription_id IN (SELECT id FROM subscriptions WHERE project_id = ?)`},
 	"usage_addons":       {where: `subscription_id IN (SELECT id FROM subscriptions WHERE project_id = ?)`},
+	"device_sims":        {where: `device_id IN (SELECT id FROM devices WHERE project_id = ?)`},
 }
 
 // Global are tables that hold no project's data: the projects themselves

@@ -161,3 +161,43 @@ func exists(ctx context.Context, db Querier, q *ListQuery, cond string, id strin
 	}
 	return err == nil, err
 }
+
+// PageSlice pages through items held in memory (data shipped with the
+// binary) with the same cursors as List. items are sorted by id, highest
+// first; id gives an item's id.
+func PageSlice[T any](items []T, p Page, id func(T) string) PageOf[T] {
+	out := PageOf[T]{Items: []T{}}
+	if p.Limit == 0 {
+		return out
+	}
+	start, end := 0, len(items)
+	switch {
+	case p.After != "":
+		start, _ = slices.BinarySearchFunc(items, p.After, func(it T, c string) int { return strings.Compare(c, id(it)) })
+		for start < len(items) && id(items[start]) >= p.After {
+			start++
+		}
+		end = min(start+p.Limit, len(items))
+	case p.Before != "":
+		end = 0
+		for end < len(items) && id(items[end]) > p.Before {
+			end++
+		}
+		start = max(end-p.Limit, 0)
+	default:
+		end = min(p.Limit, len(items))
+	}
+	out.Items = append(out.Items, items[start:end]...)
+	if len(out.Items) == 0 {
+		return out
+	}
+	if start > 0 {
+		first := id(items[start])
+		out.MoreBefore = &first
+	}
+	if end < len(items) {
+		last := id(items[end-1])
+		out.MoreAfter = &last
+	}
+	return out
+}

@@ -171,3 +171,14 @@ func isDeadlock(err error) bool {
 	var pe *pgconn.PgError
 	return errors.As(err, &pe) && (pe.Code == "40P01" || pe.Code == "40001")
 }
+
+// NullString stores "" as NULL.
+func NullString(s string) sql.NullString { return sql.NullString{String: s, Valid: s != ""} }
+
+// StringOrNil is s, or nil when it is "": a NULL column as the API shows it.
+func StringOrNil(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
+}

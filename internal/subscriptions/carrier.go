@@ -48,12 +48,16 @@ func tellCarrier(ctx context.Context, tx *store.Tx, r *record, sim *sims.Record,
 
 // Operations are the lifecycle's outbound operation kinds.
 func (s *Service) Operations() outbound.Kinds {
-	return outbound.Kinds{
+	kinds := outbound.Kinds{
 		OpActivate:   {Perform: s.performActivate, Apply: s.applyActivate},
 		OpDeactivate: {Perform: s.lineCall(network.Provider.Deactivate), Apply: noConsequence},
 		OpRestrict:   {Perform: s.lineCall(network.Provider.Restrict), Apply: noConsequence},
 		OpRestore:    {Perform: s.lineCall(network.Provider.Restore), Apply: noConsequence},
 	}
+	for kind, k := range s.portingOperations() {
+		kinds[kind] = k
+	}
+	return kinds
 }
 
 // request builds the carrier request of a line operation.

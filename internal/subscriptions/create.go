@@ -5,12 +5,14 @@ import (
 	"time"
 
 	"cellgate/internal/catalog"
+	"cellgate/internal/devices"
 	"cellgate/internal/errs"
 	"cellgate/internal/events"
 	"cellgate/internal/ids"
 	"cellgate/internal/metadata"
 	"cellgate/internal/network"
 	"cellgate/internal/optional"
+	"cellgate/internal/porting"
 	"cellgate/internal/projects"
 	"cellgate/internal/sims"
 	"cellgate/internal/store"
@@ -23,6 +25,8 @@ import (
 // package above it tells the billing engine (docs/architecture.md).
 type Service struct {
 	Carriers *network.Registry
+	// Porting brings numbers in for subscriptions created with one.
+	Porting *porting.Service
 }
 
 // Timer kinds of the lifecycle.
@@ -50,6 +54,12 @@ type CreateInput struct {
 	// VoucherCode discounts its invoices (billed projects only); package
 	// lines redeems it, the subscription only carries it.
 	VoucherCode *string `json:"voucherCode"`
+	// Porting is a draft porting whose number the subscription takes
+	// instead of one from the pool (docs/porting.md).
+	Porting optional.Value[string] `json:"porting"`
+	// Device is the user's device the SIM goes in; required by a plan
+	// whose requirements.device is present (docs/devices.md).
+	Device optional.Value[string] `json:"device"`
 }
 
 // Create starts a subscription: pending until the provider activates it.
@@ -96,12 +106,14 @@ func (s *Service) Create(ctx context.Context, tx *store.Tx, project string, in C
 	if err := sims.Claim(ctx, tx, sim, user.ID); err != nil {
 		return nil, nil, err
 	}
-	number, err := sims.AssignNumber(ctx, tx, s.Carriers, sim, now)
-	if err != nil {
+	if err := devices.Require(ctx, tx, project, in.Device.Value, user.ID, plan.Requirements.Device != catalog.RequirementNone, plan.SimTypes, sim.ID, now); err != nil {
 		return nil, nil, err
 	}
 	r := &record{ID: ids.New(ids.Subscription), Project: project, PlanID: plan.ID, UserID: user.ID, Status: StatusPending,
-		CreatedAt: now, SIMID: sim.ID, AddressID: addressID, PhoneNumber: number, Metadata: md, plan: plan, Billed: settings != nil}
+		CreatedAt: now, SIMID: sim.ID, AddressID: addressID, Metadata: md, plan: plan, Billed: settings != nil}
+	if err := s.number(ctx, tx, r, sim, in.Porting, now); err != nil {
+		return nil, nil, err
+	}
 	if in.Billing.Present() {
 		if err := in.Billing.Value.apply(r); err != nil {
 			return nil, nil, err
@@ -179,9 +191,35 @@ func (s *Service) ActivatePaid(ctx context.Context, tx *store.Tx, project, id st
 }
 
 // requestActivation records the request to start the line; the
-// activation is scheduled once the carrier says when it confirms.
+// activation is scheduled once the carrier says when it confirms. A line
+// waiting for its ported number starts when the porting completes.
 func (s *Service) requestActivation(ctx context.Context, tx *store.Tx, r *record, sim *sims.Record, now time.Time) error {
+	if r.PortingID != "" {
+		if waiting, err := porting.Waiting(ctx, tx, r.PortingID); err != nil || waiting {
+			return err
+		}
+	}
 	return tellCarrier(ctx, tx, r, sim, OpActivate, now)
+}
+
+// number gives the new subscription its number: the porting's, or one
+// from the provider's pool.
+func (s *Service) number(ctx context.Context, tx *store.Tx, r *record, sim *sims.Record, p optional.Value[string], now time.Time) error {
+	if !p.Present() {
+		number, err := sims.AssignNumber(ctx, tx, s.Carriers, sim, now)
+		r.PhoneNumber = number
+		return err
+	}
+	if sim.PhoneNumber != "" {
+		return errs.Invalid("portingSimHasPhoneNumber", "The SIM %s already has the number %s; a ported number needs a SIM without one.", sim.ID, sim.PhoneNumber).
+			WithHint("Use sim \"auto\" for a new eSIM, or a pSIM that has not been used.")
+	}
+	pr, err := s.Porting.Attach(ctx, tx, r.Project, p.Value, r.UserID, r.plan.Provider, r.ID, now)
+	if err != nil {
+		return err
+	}
+	r.PortingID, r.PhoneNumber = pr.ID, pr.PhoneNumber
+	return nil
 }
 
 // referenced turns a missing referenced resource into an invalid request:
@@ -215,9 +253,6 @@ func checkRequirements(ctx context.Context, tx *store.Tx, project string, plan *
 	}
 	if req.UserBirthday != catalog.RequirementNone && user.Birthday == nil {
 		return "", errs.Invalid("userBirthdayRequired", "The plan %s requires the user's birthday: set birthday on user %s first.", plan.ID, user.ID)
-	}
-	if req.Device != catalog.RequirementNone {
-		return "", errs.Invalid("deviceRequired", "The plan %s requires a device, and devices are not supported yet.", plan.ID)
 	}
 	return addressID, nil
 }

@@ -154,6 +154,12 @@ func (s *Service) end(ctx context.Context, tx *store.Tx, r *record, c *Cancellat
 	if err := endAddons(ctx, tx, r, now); err != nil {
 		return nil, nil, err
 	}
+	if r.PortingID != "" {
+		// A line that ends no longer wants its number.
+		if err := s.Porting.CancelForSubscription(ctx, tx, r.Project, r.PortingID, now); err != nil {
+			return nil, nil, err
+		}
+	}
 	if r.SIMID != "" {
 		sim, err := sims.GetRecord(ctx, tx, r.Project, r.SIMID)
 		if err != nil {

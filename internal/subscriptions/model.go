@@ -32,6 +32,7 @@ const (
 	CauseInvoiceUnpaid         = "invoiceUnpaid"
 	CausePaymentFailed         = "paymentFailed"
 	CausePaymentDisputed       = "paymentDisputed"
+	CausePortingExpired        = "portingExpired"
 )
 
 // UserReasons a cancellation may give.
@@ -120,7 +121,9 @@ type record struct {
 	// settings; nil follows the project.
 	OverdueDays   *int
 	OverdueAction *string
-	plan          *catalog.Plan // loaded with the record
+	// PortingID is the porting that brings the number, when there is one.
+	PortingID string
+	plan      *catalog.Plan // loaded with the record
 }
 
 // periodEnd is when period n ends, measured from the renewal anchor.

@@ -10,6 +10,7 @@ import (
 	"cellgate/internal/catalog"
 	"cellgate/internal/errs"
 	"cellgate/internal/metadata"
+	"cellgate/internal/porting"
 	"cellgate/internal/sims"
 	"cellgate/internal/store"
 	"cellgate/internal/timeline"
@@ -18,7 +19,7 @@ import (
 
 const columns = `id, project_id, plan_id, user_id, status, created_at, sim_id, user_address_id, phone_number, activated_at,
 	anchor_at, anchor_period, period_number, period_start, period_end, canceled_at, ended_at, cancellation, metadata,
-	billed, billing_overdue_days, billing_overdue_action, first_usage_at`
+	billed, billing_overdue_days, billing_overdue_action, first_usage_at, porting_id`
 
 func scan(row interface{ Scan(...any) error }) (*record, error) {
 	var (
@@ -30,16 +31,16 @@ func scan(row interface{ Scan(...any) error }) (*record, error) {
 		anchorPeriod, periodNumber            sql.NullInt64
 		md                                    string
 		overdueDays                           sql.NullInt64
-		overdueAction                         sql.NullString
+		overdueAction, portingID              sql.NullString
 	)
 	err := row.Scan(&r.ID, &r.Project, &r.PlanID, &r.UserID, &r.Status, &createdAt, &simID, &addressID, &phone, &activated,
 		&anchor, &anchorPeriod, &periodNumber, &pStart, &pEnd, &canceled, &ended, &cancellation, &md,
-		&r.Billed, &overdueDays, &overdueAction, &firstUsage)
+		&r.Billed, &overdueDays, &overdueAction, &firstUsage, &portingID)
 	if err != nil {
 		return nil, err
 	}
 	r.CreatedAt = store.Time(createdAt)
-	r.SIMID, r.AddressID, r.PhoneNumber = simID.String, addressID.String, phone.String
+	r.SIMID, r.AddressID, r.PhoneNumber, r.PortingID = simID.String, addressID.String, phone.String, portingID.String
 	r.ActivatedAt, r.AnchorAt = store.NullTime(activated), store.NullTime(anchor)
 	r.AnchorPeriod = int(anchorPeriod.Int64)
 	r.CanceledAt, r.EndedAt, r.FirstUsageAt = store.NullTime(canceled), store.NullTime(ended), store.NullTime(firstUsage)
@@ -86,9 +87,9 @@ func memoPlan(ctx context.Context, q store.Querier, project, id string) (*catalo
 
 func insert(ctx context.Context, tx *store.Tx, r *record) error {
 	values := append([]any{r.ID, r.Project, r.PlanID, r.UserID}, mutableValues(r)...)
-	values = append(values, r.Billed, r.OverdueDays, r.OverdueAction, store.NullMicros(r.FirstUsageAt), store.Micros(r.CreatedAt))
+	values = append(values, r.Billed, r.OverdueDays, r.OverdueAction, store.NullMicros(r.FirstUsageAt), nullString(r.PortingID), store.Micros(r.CreatedAt))
 	_, err := tx.Exec(ctx, `INSERT INTO subscriptions (`+columns+`, updated_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, values...)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, values...)
 	if err != nil {
 		return fmt.Errorf("subscriptions: insert: %w", err)
 	}
@@ -152,31 +153,38 @@ func view(ctx context.Context, q store.Querier, r *record, now time.Time) (*Subs
 	if err != nil {
 		return nil, err
 	}
-	s := &Subscription{
+	v := &Subscription{
 		Object: "subscription", ID: r.ID, ActivatedAt: r.ActivatedAt, CanceledAt: r.CanceledAt,
 		CancellationDetails: r.Cancellation, CreatedAt: r.CreatedAt, EarliestEndAt: r.earliestEnd(now), EndedAt: r.EndedAt,
 		Metadata: r.Metadata, Plan: r.plan, Status: r.Status, User: u, FirstUsageAt: r.FirstUsageAt,
 	}
+	if r.PortingID != "" {
+		p, err := porting.Embedded(ctx, q, r.Project, r.PortingID)
+		if err != nil {
+			return nil, err
+		}
+		v.Porting, v.LastPorting = p, p
+	}
 	if r.Billed {
-		s.Billing = &BillingView{InvoiceOverdueDays: r.OverdueDays, InvoiceOverdueAction: r.OverdueAction}
+		v.Billing = &BillingView{InvoiceOverdueDays: r.OverdueDays, InvoiceOverdueAction: r.OverdueAction}
 	}
 	if r.live() {
 		p := *r.Period
-		s.CurrentPeriod = &p
+		v.CurrentPeriod = &p
 	}
 	if r.PhoneNumber != "" {
-		s.PhoneNumber = &r.PhoneNumber
+		v.PhoneNumber = &r.PhoneNumber
 	}
 	if r.AddressID != "" {
-		s.UserAddress = &r.AddressID
+		v.UserAddress = &r.AddressID
 	}
 	// The SIM shows once the provider has activated the line (seed 002).
 	if r.SIMID != "" && r.ActivatedAt != nil {
-		if s.SIM, err = sims.Get(ctx, q, r.Project, r.SIMID); err != nil {
+		if v.SIM, err = sims.Get(ctx, q, r.Project, r.SIMID); err != nil {
 			return nil, err
 		}
 	}
-	return s, nil
+	return v, nil
 }
 
 // Get reads a subscription as of the project's clock now.
@@ -225,11 +233,11 @@ func List(ctx context.Context, q store.Querier, project string, f Filter, p stor
 			}
 			plans[r.PlanID] = r.plan
 		}
-		s, err := view(ctx, q, r, now)
+		v, err := view(ctx, q, r, now)
 		if err != nil {
 			return out, err
 		}
-		out.Items = append(out.Items, s)
+		out.Items = append(out.Items, v)
 	}
 	return out, nil
 }

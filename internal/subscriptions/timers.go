@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"cellgate/internal/events"
+	"cellgate/internal/porting"
 	"cellgate/internal/sims"
 	"cellgate/internal/store"
 	"cellgate/internal/timeline"
@@ -17,8 +18,12 @@ import (
 
 // Handlers are the lifecycle's timers that involve nothing but SIMs.
 func (s *Service) Handlers() timeline.Handlers {
-	return timeline.Handlers{sims.KindRetire: sims.HandleRetire, KindChangeDue: s.handleChangeDue,
+	handlers := timeline.Handlers{sims.KindRetire: sims.HandleRetire, KindChangeDue: s.handleChangeDue,
 		KindAddonLatch: s.handleLatch, KindAddonEnd: s.handleAddonEnd}
+	for kind, h := range porting.Handlers() {
+		handlers[kind] = h
+	}
+	return handlers
 }
 
 // Activate runs when the provider confirms the line: the SIM goes active

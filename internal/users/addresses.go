@@ -46,6 +46,10 @@ type AddressInput struct {
 	Country    string  `json:"country"`
 }
 
+// Check validates an address given elsewhere than as a user's address
+// (the holder's address of a porting).
+func (in AddressInput) Check() error { return in.check() }
+
 func (in AddressInput) check() error {
 	for _, f := range []struct{ name, value string }{{"line1", in.Line1}, {"city", in.City}, {"country", in.Country}} {
 		if err := validate.Required(f.name, f.value); err != nil {

@@ -1,0 +1,140 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"math/rand/v2"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"cellgate/internal/network"
+	"cellgate/internal/store"
+)
+
+// attDonor is AT&T in internal/porting/service_providers.json.
+const attDonor = "svp_4ZCNVMPtscJnhjSxOzmsNT"
+
+// TestKilledServerSubmitsEachPortingOnce: `cellgate serve` on SQLite,
+// with the carrier-sim adapter answering every call in 200 ms, is killed
+// with SIGKILL at random points while portings are filled in and
+// subscriptions take them (which sends them to the carrier). Every
+// porting ends requested, and the carrier saw exactly one submission per
+// porting: a repeated send carries the operation's key.
+// CELLGATE_CRASH_TRIALS sets the kills (default 8) and
+// CELLGATE_CRASH_PORTINGS the portings (default 60).
+func TestKilledServerSubmitsEachPortingOnce(t *testing.T) {
+	if testing.Short() || os.Getenv("CELLGATE_TEST_SHORT_CRASH") != "" {
+		t.Skip("builds and kills the real binary")
+	}
+	kills, n := envInt(t, "CELLGATE_CRASH_TRIALS", 8), envInt(t, "CELLGATE_CRASH_PORTINGS", 60)
+	bin := buildBinary(t)
+	_, carrier, simURL := startCarrierSim(t, bin, "--profile", "fast", "--profiles", fastProfile(t))
+	ctx := context.Background()
+	mustDo(t, carrier.InjectFault(ctx, network.Fault{Latency: network.Duration(200 * time.Millisecond)}))
+	carriers := writeFile(t, "carriers.json", fmt.Sprintf(`{"providers": [
+		{"id": "acme", "name": "Acme Mobile", "homeCountry": "US", "countryCode": "1", "iccidIssuer": "42", "kind": "http", "url": %q, "secret": %q, "timeout": "5s"}]}`,
+		simURL, simSecret))
+	dbURL := "sqlite:" + filepath.Join(t.TempDir(), "porting-crash.db")
+	out, stderr, code := run(t, bin, childEnv(), t.TempDir(), "project", "create", "live", "--type", "live", "--database", dbURL)
+	if code != 0 {
+		t.Fatalf("project create: %d\n%s", code, stderr)
+	}
+	var project struct{ APIKey string }
+	mustDo(t, json.Unmarshal([]byte(out), &project))
+	addr := freeAddr(t)
+	srv := &crashServer{t: t, bin: bin, args: []string{"serve", "--addr", addr, "--carriers", carriers, "--database", dbURL, "--poll-interval", "100ms"}}
+	srv.start()
+	api := &retryingClient{base: "http://" + addr + "/projects/live", key: project.APIKey}
+	plan := api.create(t, "plan", "/plans", `{"name":"Acme eSIM","provider":"acme","simTypes":["eSIM"],"price":{"amount":1000,"currency":"USD"},
+		"allowances":{"dataBytes":null,"voiceSeconds":null,"smsMessages":null},"validity":{"value":1,"unit":"month","type":"recurring"}}`)
+
+	var (
+		wg       sync.WaitGroup
+		next     atomic.Int64
+		portings = make([]string, n)
+	)
+	for range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := int(next.Add(1)) - 1; i < n && !t.Failed(); i = int(next.Add(1)) - 1 {
+				is := strconv.Itoa(i)
+				user := api.create(t, "user"+is, "/users", fmt.Sprintf(`{"email":"u%d@example.com"}`, i))
+				p := api.create(t, "porting"+is, "/portings", fmt.Sprintf(`{"phoneNumber":"+1212555%04d","provider":"acme","user":%q}`, i, user))
+				api.patch(t, "/portings/"+p, fmt.Sprintf(`{"donorProvider":%q,"accountNumber":"A%d","accountPin":"1234","firstName":"F","lastName":"L"}`, attDonor, i))
+				api.create(t, "sub"+is, "/subscriptions", fmt.Sprintf(`{"plan":%q,"user":%q,"sim":"auto","porting":%q}`, plan, user, p))
+				portings[i] = p
+			}
+		}()
+	}
+	rng := rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 2))
+	for range kills {
+		time.Sleep(time.Duration(100+rng.IntN(400)) * time.Millisecond)
+		srv.kill()
+		srv.start()
+	}
+	wg.Wait()
+
+	db, err := store.Open(ctx, dbURL)
+	mustDo(t, err)
+	defer db.Close()
+	requested := func() int {
+		var c int
+		mustDo(t, db.QueryRow(ctx, `SELECT COUNT(*) FROM portings WHERE project_id = 'live' AND status = 'requested'`).Scan(&c))
+		return c
+	}
+	deadline := time.Now().Add(45 * time.Second)
+	for requested() < n {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d of %d portings requested after 45s\nserver stderr:\n%s", requested(), n, srv.p.stderr.String())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	eff, err := carrier.Effects(ctx)
+	mustDo(t, err)
+	if len(eff[network.OpSubmitPorting]) != n {
+		t.Errorf("the carrier saw submissions of %d portings, want %d", len(eff[network.OpSubmitPorting]), n)
+	}
+	for _, p := range portings {
+		if c := eff[network.OpSubmitPorting][p]; c != 1 {
+			t.Errorf("the carrier saw %d submissions of %s, want 1", c, p)
+		}
+	}
+	srv.p.terminate()
+}
+
+// patch repeats a PATCH until the server answers it (PATCH is idempotent
+// by nature: the same body twice leaves the same state).
+func (c *retryingClient) patch(t testing.TB, path, body string) {
+	deadline := time.Now().Add(40 * time.Second)
+	for {
+		req, err := http.NewRequest(http.MethodPatch, c.base+path, strings.NewReader(body))
+		mustDo(t, err)
+		req.Header.Set("Authorization", "Bearer "+c.key)
+		req.Header.Set("Content-Type", "application/json")
+		resp, err := crashHTTP.Do(req)
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return
+			}
+			if resp.StatusCode < 500 && resp.StatusCode != http.StatusConflict {
+				t.Errorf("PATCH %s: %d", path, resp.StatusCode)
+				return
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Errorf("PATCH %s unanswered for 40s: %v", path, err)
+			return
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
