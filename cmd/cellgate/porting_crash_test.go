@@ -2,14 +2,9 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
-	"math/rand/v2"
-	"net/http"
 	"os"
-	"path/filepath"
 	"strconv"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -36,25 +31,10 @@ func TestKilledServerSubmitsEachPortingOnce(t *testing.T) {
 	}
 	kills, n := envInt(t, "CELLGATE_CRASH_TRIALS", 8), envInt(t, "CELLGATE_CRASH_PORTINGS", 60)
 	bin := buildBinary(t)
-	_, carrier, simURL := startCarrierSim(t, bin, "--profile", "fast", "--profiles", fastProfile(t))
 	ctx := context.Background()
-	mustDo(t, carrier.InjectFault(ctx, network.Fault{Latency: network.Duration(200 * time.Millisecond)}))
-	carriers := writeFile(t, "carriers.json", fmt.Sprintf(`{"providers": [
-		{"id": "acme", "name": "Acme Mobile", "homeCountry": "US", "countryCode": "1", "iccidIssuer": "42", "kind": "http", "url": %q, "secret": %q, "timeout": "5s"}]}`,
-		simURL, simSecret))
-	dbURL := "sqlite:" + filepath.Join(t.TempDir(), "porting-crash.db")
-	out, stderr, code := run(t, bin, childEnv(), t.TempDir(), "project", "create", "live", "--type", "live", "--database", dbURL)
-	if code != 0 {
-		t.Fatalf("project create: %d\n%s", code, stderr)
-	}
-	var project struct{ APIKey string }
-	mustDo(t, json.Unmarshal([]byte(out), &project))
-	addr := freeAddr(t)
-	srv := &crashServer{t: t, bin: bin, args: []string{"serve", "--addr", addr, "--carriers", carriers, "--database", dbURL, "--poll-interval", "100ms"}}
-	srv.start()
-	api := &retryingClient{base: "http://" + addr + "/projects/live", key: project.APIKey}
-	plan := api.create(t, "plan", "/plans", `{"name":"Acme eSIM","provider":"acme","simTypes":["eSIM"],"price":{"amount":1000,"currency":"USD"},
-		"allowances":{"dataBytes":null,"voiceSeconds":null,"smsMessages":null},"validity":{"value":1,"unit":"month","type":"recurring"}}`)
+	carrier, carriers := acmeAdapter(t, bin)
+	srv, api, dbURL := startLiveServer(t, bin, "porting-crash.db", "--carriers", carriers)
+	plan := api.create(t, "plan", "/plans", acmePlan)
 
 	var (
 		wg       sync.WaitGroup
@@ -75,12 +55,7 @@ func TestKilledServerSubmitsEachPortingOnce(t *testing.T) {
 			}
 		}()
 	}
-	rng := rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 2))
-	for range kills {
-		time.Sleep(time.Duration(100+rng.IntN(400)) * time.Millisecond)
-		srv.kill()
-		srv.start()
-	}
+	srv.killRandomly(kills, func() int { return 0 })
 	wg.Wait()
 
 	db, err := store.Open(ctx, dbURL)
@@ -91,13 +66,7 @@ func TestKilledServerSubmitsEachPortingOnce(t *testing.T) {
 		mustDo(t, db.QueryRow(ctx, `SELECT COUNT(*) FROM portings WHERE project_id = 'live' AND status = 'requested'`).Scan(&c))
 		return c
 	}
-	deadline := time.Now().Add(45 * time.Second)
-	for requested() < n {
-		if time.Now().After(deadline) {
-			t.Fatalf("%d of %d portings requested after 45s\nserver stderr:\n%s", requested(), n, srv.p.stderr.String())
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	srv.waitFor("portings requested", n, 45*time.Second, requested)
 	eff, err := carrier.Effects(ctx)
 	mustDo(t, err)
 	if len(eff[network.OpSubmitPorting]) != n {
@@ -109,32 +78,4 @@ func TestKilledServerSubmitsEachPortingOnce(t *testing.T) {
 		}
 	}
 	srv.p.terminate()
-}
-
-// patch repeats a PATCH until the server answers it (PATCH is idempotent
-// by nature: the same body twice leaves the same state).
-func (c *retryingClient) patch(t testing.TB, path, body string) {
-	deadline := time.Now().Add(40 * time.Second)
-	for {
-		req, err := http.NewRequest(http.MethodPatch, c.base+path, strings.NewReader(body))
-		mustDo(t, err)
-		req.Header.Set("Authorization", "Bearer "+c.key)
-		req.Header.Set("Content-Type", "application/json")
-		resp, err := crashHTTP.Do(req)
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return
-			}
-			if resp.StatusCode < 500 && resp.StatusCode != http.StatusConflict {
-				t.Errorf("PATCH %s: %d", path, resp.StatusCode)
-				return
-			}
-		}
-		if time.Now().After(deadline) {
-			t.Errorf("PATCH %s unanswered for 40s: %v", path, err)
-			return
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
 }
