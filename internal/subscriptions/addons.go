@@ -2,6 +2,9 @@ package subscriptions
 
 import (
 	"context"
+	"fmt"
+	"sort"
+	"strings"
 	"time"
 
 	"cellgate/internal/catalog"
@@ -274,28 +277,77 @@ func (s *Service) AddonVoided(ctx context.Context, tx *store.Tx, project, invoic
 	return endAddon(ctx, tx, rec, false, now)
 }
 
-// UsageStarted activates the subscription's oldest pending usageStarted
-// add-on: the usage of its lines has reached the add-on's allowance. It
-// reports whether one was activated.
-func (s *Service) UsageStarted(ctx context.Context, tx *store.Tx, project, subscription string, at time.Time) (bool, error) {
-	r, err := load(ctx, tx, project, subscription)
-	if err != nil {
-		return false, err
+// StartedByUsage activates the pending usageStarted add-ons of the
+// subscriptions in used (by subscription, the start of each usage record
+// of an ingest batch): an add-on starts with the earliest usage that
+// began at or after it was bought, and its validity runs from that
+// usage's start (docs/changes.md). It runs in the transaction that
+// records the usage, before the usage is counted, so that the usage that
+// started the add-on can count in it; a replayed record finds the add-on
+// active already and changes nothing.
+func StartedByUsage(ctx context.Context, tx *store.Tx, project string, used map[string][]time.Time) error {
+	subs := make([]string, 0, len(used))
+	for sub := range used {
+		subs = append(subs, sub)
 	}
-	recs, err := addonsOf(ctx, tx, subscription, `status = 'pending'`)
-	if err != nil {
-		return false, err
+	sort.Strings(subs)
+	for len(subs) > 0 {
+		n := min(len(subs), 500)
+		if err := startByUsage(ctx, tx, project, subs[:n], used); err != nil {
+			return err
+		}
+		subs = subs[n:]
 	}
-	for _, rec := range recs {
+	return nil
+}
+
+func startByUsage(ctx context.Context, tx *store.Tx, project string, subs []string, used map[string][]time.Time) error {
+	args := []any{project}
+	for _, s := range subs {
+		args = append(args, s)
+	}
+	waiting, err := store.All(ctx, tx, func(sc store.Scanner) (string, error) {
+		var id string
+		return id, sc.Scan(&id)
+	}, `SELECT sa.id FROM subscription_addons sa JOIN addons a ON a.id = sa.addon_id
+		WHERE sa.project_id = ? AND sa.subscription_id IN (?`+strings.Repeat(", ?", len(subs)-1)+`)
+		AND sa.status = 'pending' AND a.activation_trigger = ? ORDER BY sa.subscription_id, sa.id`,
+		append(args, catalog.TriggerUsageStarted)...)
+	if err != nil {
+		return fmt.Errorf("subscriptions: add-ons waiting for usage: %w", err)
+	}
+	for _, id := range waiting {
+		r, rec, err := lockAddon(ctx, tx, project, id)
+		if err != nil {
+			return err
+		}
+		if rec.Status != AddonPending || r.Status == StatusEnded {
+			continue
+		}
+		at, ok := firstAtOrAfter(used[rec.Subscription], rec.CreatedAt)
+		if !ok {
+			continue
+		}
 		a, err := catalog.GetAddon(ctx, tx, project, rec.AddonID)
 		if err != nil {
-			return false, err
+			return err
 		}
-		if a.ActivationTrigger == catalog.TriggerUsageStarted {
-			return true, activateAddon(ctx, tx, rec, a, r, at)
+		if err := activateAddon(ctx, tx, rec, a, r, at); err != nil {
+			return err
 		}
 	}
-	return false, nil
+	return nil
+}
+
+// firstAtOrAfter is the earliest of ts at or after from, to the second.
+func firstAtOrAfter(ts []time.Time, from time.Time) (time.Time, bool) {
+	var first time.Time
+	for _, t := range ts {
+		if !t.Before(from) && (first.IsZero() || t.Before(first)) {
+			first = t
+		}
+	}
+	return first.UTC().Truncate(time.Second), !first.IsZero()
 }
 
 // handleLatch activates a networkLatch add-on.

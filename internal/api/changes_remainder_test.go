@@ -1,0 +1,71 @@
+package api_test
+
+import (
+	"context"
+	"slices"
+	"testing"
+	"time"
+
+	"cellgate/internal/network"
+	"cellgate/internal/store"
+	"cellgate/internal/store/storetest"
+)
+
+// iccidOf is the ICCID of the SIM a subscription runs on now.
+func iccidOf(t *testing.T, db *store.DB, sub string) string {
+	t.Helper()
+	var iccid string
+	if err := db.QueryRow(context.Background(), `SELECT m.iccid FROM sims m JOIN subscriptions s ON s.sim_id = m.id WHERE s.id = ?`, sub).Scan(&iccid); err != nil {
+		t.Fatal(err)
+	}
+	return iccid
+}
+
+// dataRecord is one hour of data use from at, as a carrier feed reports it.
+func (w *world) dataRecord(iccid, phone string, at time.Time, bytes int64) network.UsageRecord {
+	return network.UsageRecord{ICCID: iccid, PhoneNumber: phone, Start: at, End: at.Add(time.Hour), DataBytes: bytes,
+		Country: "US", Roaming: network.RoamingNone, ReportedAt: w.now()}
+}
+
+// TestUsageStartedAddonActivatesWithTheFirstUsageAfterPurchase: an add-on
+// with the usageStarted trigger waits pending; usage from before its
+// purchase reported late does not start it; the first usage after it
+// does, from that usage's start, in the ingest that records it; the same
+// records replayed change nothing.
+func TestUsageStartedAddonActivatesWithTheFirstUsageAfterPurchase(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		w := newWorld(t, db)
+		plan := w.planWith(1_000_000_000, 1000, nil)
+		s := w.activeSub(plan, w.user(nil), "auto")
+		iccid := iccidOf(t, db, s.ID)
+		w.advance(2 * time.Hour)
+		b := w.buyAddon(s.ID, w.addonOK(plan, map[string]any{"activationTrigger": "usageStarted"}).ID)
+		if b.Status != "pending" || b.ActivatedAt != nil {
+			t.Fatalf("bought = %+v", b)
+		}
+		before := w.dataRecord(iccid, *s.PhoneNumber, w.now().Add(-time.Hour), 10_000_000)
+		ingest(t, db, w.Project, []network.UsageRecord{before})
+		if got := w.bought(b.ID); got.Status != "pending" {
+			t.Fatalf("usage from before the purchase started it: %+v", got)
+		}
+		w.advance(3 * time.Hour)
+		start := w.now().Add(-2 * time.Hour).Truncate(time.Second)
+		after := w.dataRecord(iccid, *s.PhoneNumber, start, 20_000_000)
+		for range 2 { // the feed replays its batch
+			ingest(t, db, w.Project, []network.UsageRecord{before, after})
+		}
+		got := w.bought(b.ID)
+		if got.Status != "active" || got.CurrentPeriod == nil || !got.CurrentPeriod.End.Equal(start.AddDate(0, 0, 7)) {
+			t.Fatalf("after usage = %+v", got)
+		}
+		mustEqualTime(t, "activatedAt", got.ActivatedAt, start)
+		want := []string{"com.gigs.subscriptionAddon.created", "com.gigs.subscriptionAddon.activated"}
+		if evs := types(w.eventsOf(b.ID)); !slices.Equal(evs, want) {
+			t.Fatalf("events = %v, want %v", evs, want)
+		}
+		if bs := w.dataBalances(s.ID); len(bs) != 2 || *bs[1].Source.SubscriptionAddon != b.ID || bs[1].Used != 0 {
+			t.Fatalf("balances = %+v", bs)
+		}
+	})
+}
