@@ -69,3 +69,37 @@ func TestUsageStartedAddonActivatesWithTheFirstUsageAfterPurchase(t *testing.T) 
 		}
 	})
 }
+
+// TestLateUsageForASwappedOutICCIDCountsForItsSubscription: after a SIM
+// swap, usage the carrier reports late for the old ICCID, from before the
+// swap, counts for the subscription that had that ICCID, not aside as
+// unknownLine.
+func TestLateUsageForASwappedOutICCIDCountsForItsSubscription(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		w := newWorld(t, db)
+		plan := w.planWith(1_000_000_000, 1000, nil)
+		s := w.activeSub(plan, w.user(nil), "auto")
+		oldICCID := iccidOf(t, db, s.ID)
+		w.advance(3 * time.Hour)
+		used := w.now().Add(-2 * time.Hour)
+		if c := w.changeOK(map[string]any{"subscription": s.ID, "sim": "auto", "when": "now"}); w.change(c.ID).Status != "applied" {
+			t.Fatalf("swap = %+v", w.change(c.ID))
+		}
+		if iccidOf(t, db, s.ID) == oldICCID {
+			t.Fatal("the swap kept the ICCID")
+		}
+		w.advance(time.Hour)
+		ingest(t, db, w.Project, []network.UsageRecord{w.dataRecord(oldICCID, *s.PhoneNumber, used, 40_000_000)})
+		if bs := w.dataBalances(s.ID); len(bs) != 1 || bs[0].Used != 40_000_000 {
+			t.Fatalf("balances after late usage for the old ICCID = %+v", bs)
+		}
+		var aside int
+		if err := db.QueryRow(context.Background(), `SELECT COUNT(*) FROM usage_orphans WHERE project_id = ?`, w.Project).Scan(&aside); err != nil {
+			t.Fatal(err)
+		}
+		if aside != 0 {
+			t.Fatalf("%d records kept aside", aside)
+		}
+	})
+}
