@@ -2,6 +2,7 @@ package api_test
 
 import (
 	"context"
+	"net/http"
 	"slices"
 	"testing"
 	"time"
@@ -100,6 +101,57 @@ func TestLateUsageForASwappedOutICCIDCountsForItsSubscription(t *testing.T) {
 		}
 		if aside != 0 {
 			t.Fatalf("%d records kept aside", aside)
+		}
+	})
+}
+
+// TestCanceledAddonIsCreditedOnlyIfItNeverActivated: canceling a paid
+// add-on that never activated credits its invoice in full to the user's
+// balance (nothing was served); canceling an active one credits nothing,
+// as a started period is not prorated.
+func TestCanceledAddonIsCreditedOnlyIfItNeverActivated(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		w := billedWorld(t, db, map[string]any{"recoveryFeePercentage": 3})
+		s := w.blSub(nil)
+		waiting := w.buyAddon(s.ID, w.addonOK(planID(s), map[string]any{"activationTrigger": "usageStarted",
+			"price": map[string]any{"amount": 700, "currency": "USD"}}).ID)
+		active := w.buyAddon(s.ID, w.addonOK(planID(s), nil).ID)
+		invs := w.invoices("?reason=other&subscription=" + s.ID)
+		if len(invs) != 2 {
+			t.Fatalf("add-on invoices = %+v", invs)
+		}
+		for _, inv := range invs {
+			w.invoiceAction(inv.ID, "pay").Expect(http.StatusOK)
+		}
+		if a, b := w.bought(waiting.ID).Status, w.bought(active.ID).Status; a != "pending" || b != "active" {
+			t.Fatalf("after payment: %s, %s", a, b)
+		}
+		for _, id := range []string{waiting.ID, active.ID} {
+			w.Post(w.P("/subscriptionAddons/"+id+"/cancel"), nil).Expect(http.StatusOK)
+		}
+		credited := map[string]int64{}
+		for _, inv := range invs {
+			for _, n := range w.creditNotes("?invoice=" + inv.ID) {
+				if n.CreditTo != "userBalance" || n.Status != "issued" || n.Total.Amount != inv.TotalP.Amount {
+					t.Fatalf("credit note = %+v for %+v", n, inv)
+				}
+				credited[inv.ID] += n.Total.Amount
+			}
+		}
+		var waitingInv invoice
+		for _, inv := range invs {
+			if inv.SubtotalP.Amount == 700 {
+				waitingInv = inv
+			}
+		}
+		if len(credited) != 1 || credited[waitingInv.ID] == 0 {
+			t.Fatalf("credited = %v, want only the waiting add-on's invoice %s", credited, waitingInv.ID)
+		}
+		var bal struct{ Amounts []money }
+		w.Get(w.P("/users/" + blUser(s) + "/balance")).Expect(http.StatusOK).Decode(&bal)
+		if len(bal.Amounts) != 1 || bal.Amounts[0].Amount != waitingInv.TotalP.Amount {
+			t.Fatalf("balance = %+v", bal)
 		}
 	})
 }

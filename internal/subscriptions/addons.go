@@ -230,7 +230,10 @@ func lockAddon(ctx context.Context, tx *store.Tx, project, id string) (*record, 
 
 // CancelAddon ends an add-on now: a pending or initiated one is never
 // activated, an active one gives up what is left of its allowance. It
-// returns the unpaid invoice to void ("" when none).
+// returns the invoice to settle ("" when none): the unpaid invoice of an
+// initiated add-on, to void, or the paid one of an add-on that never
+// activated, to credit in full. An active add-on's invoice stands: its
+// validity has started, as a started period does (docs/changes.md).
 func (s *Service) CancelAddon(ctx context.Context, tx *store.Tx, project, id string, now time.Time) (*SubscriptionAddon, string, error) {
 	_, rec, err := lockAddon(ctx, tx, project, id)
 	if err != nil {
@@ -240,7 +243,7 @@ func (s *Service) CancelAddon(ctx context.Context, tx *store.Tx, project, id str
 		return nil, "", errs.Conflict("subscriptionAddonAlreadyEnded", "The subscription add-on %s has already ended.", id)
 	}
 	invoice := ""
-	if rec.Status == AddonInitiated {
+	if rec.Status == AddonInitiated || rec.Status == AddonPending {
 		invoice = rec.InvoiceID
 	}
 	if err := endAddon(ctx, tx, rec, true, now); err != nil {
