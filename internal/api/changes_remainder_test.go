@@ -155,3 +155,55 @@ func TestCanceledAddonIsCreditedOnlyIfItNeverActivated(t *testing.T) {
 		}
 	})
 }
+
+// TestRefusedRenewalChangeAfterAPaidAdvanceInvoiceChargesTheKeptPlan: the
+// advance invoice priced the change's plan and was paid; the carrier then
+// refuses the change. That invoice is credited in full to the user's
+// balance and the period is invoiced again at the kept plan's price,
+// which the balance pays first: the user pays the kept plan's price.
+func TestRefusedRenewalChangeAfterAPaidAdvanceInvoiceChargesTheKeptPlan(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		w := billedWorld(t, db, map[string]any{"advanceInvoicingDays": 7})
+		s := w.blSub(nil)
+		cheap := w.planWith(500_000_000, 400, nil)
+		w.advanceTo(blAt(time.January, 20, 0))
+		c := w.changeOK(map[string]any{"subscription": s.ID, "plan": cheap, "when": "renewal"})
+		w.advanceTo(blFeb3.Add(time.Minute))
+		adv := w.blInvoice(s.ID, 2)
+		if adv.LineItems[0].Amount != 400 {
+			t.Fatalf("advance invoice = %+v", adv)
+		}
+		w.invoiceAction(adv.ID, "pay").Expect(http.StatusOK)
+		w.Post("/testing/providers/test/faults", map[string]any{"operation": "lines.changePlan", "count": 1, "code": "lineNotActive"}).
+			Expect(http.StatusOK)
+		w.advanceTo(blFeb10.Add(-30 * time.Minute))
+		if got := w.change(c.ID); got.Status != "failed" {
+			t.Fatalf("change = %+v", got)
+		}
+		notes := w.creditNotes("?invoice=" + adv.ID)
+		if len(notes) != 1 || notes[0].CreditTo != "userBalance" || notes[0].Total.Amount != adv.TotalP.Amount {
+			t.Fatalf("credit notes of the advance invoice = %+v", notes)
+		}
+		others := w.invoices("?reason=other&subscription=" + s.ID)
+		if len(others) != 1 || others[0].LineItems[0].Amount != 1000 || others[0].LineItems[0].Plan != planID(s) {
+			t.Fatalf("invoices for the kept plan = %+v", others)
+		}
+		again := others[0]
+		if again.AppliedBalance == nil || int64(again.AppliedBalance["amount"].(float64)) != adv.TotalP.Amount || again.Status != "finalized" {
+			t.Fatalf("the kept plan's invoice = %+v", again)
+		}
+		w.invoiceAction(again.ID, "pay").Expect(http.StatusOK)
+		var bal struct{ Amounts []money }
+		w.Get(w.P("/users/" + blUser(s) + "/balance")).Expect(http.StatusOK).Decode(&bal)
+		for _, a := range bal.Amounts {
+			if a.Amount != 0 {
+				t.Fatalf("balance left = %+v", bal)
+			}
+		}
+		w.advanceTo(blFeb10.Add(time.Minute))
+		if got := w.sub(s.ID); got.Status != "active" || planID(got) == cheap || got.CurrentPeriod.Number != 2 {
+			t.Fatalf("after the renewal = %+v", got)
+		}
+	})
+}
