@@ -207,3 +207,39 @@ func TestRefusedRenewalChangeAfterAPaidAdvanceInvoiceChargesTheKeptPlan(t *testi
 		}
 	})
 }
+
+// TestCarrierIsToldWhenAnAddonStartsAndEnds: an add-on's activation gives
+// the line its allowances at the carrier, through an outbound operation;
+// its end (validity run out, or canceled) takes them back.
+func TestCarrierIsToldWhenAnAddonStartsAndEnds(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		carriers := network.Default()
+		w := newWorldOn(t, db, carriers)
+		p, _ := carriers.Provider("test")
+		sim := p.(*network.Simulator)
+		plan := w.planWith(1_000_000_000, 1000, nil)
+		s := w.activeSub(plan, w.user(nil), "auto")
+		iccid := iccidOf(t, db, s.ID)
+		held := func() map[string]network.Allowances {
+			_, addons := sim.LineAllowances(iccid)
+			return addons
+		}
+		top := w.buyAddon(s.ID, w.addonOK(plan, nil).ID)
+		other := w.buyAddon(s.ID, w.addonOK(plan, map[string]any{"allowances": map[string]any{"dataBytes": 0, "voiceSeconds": 600, "smsMessages": nil}}).ID)
+		w.advance(time.Minute)
+		got := held()
+		if len(got) != 2 || *got[top.ID].DataBytes != 1_000_000_000 || *got[other.ID].VoiceSeconds != 600 || got[other.ID].SMSMessages != nil {
+			t.Fatalf("the carrier holds %+v", got)
+		}
+		w.Post(w.P("/subscriptionAddons/"+other.ID+"/cancel"), nil).Expect(http.StatusOK)
+		w.advance(time.Minute)
+		if got := held(); len(got) != 1 || got[top.ID].DataBytes == nil {
+			t.Fatalf("after the cancel the carrier holds %+v", got)
+		}
+		w.advanceTo(top.CurrentPeriod.End.Add(time.Hour))
+		if got := held(); len(got) != 0 {
+			t.Fatalf("after the validity the carrier holds %+v", got)
+		}
+	})
+}

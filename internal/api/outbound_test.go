@@ -67,6 +67,11 @@ func (g txGuard) ChangePlan(ctx context.Context, req network.PlanChangeRequest) 
 	return g.Provider.ChangePlan(ctx, req)
 }
 
+func (g txGuard) SetAddonAllowance(ctx context.Context, req network.AddonAllowanceRequest) error {
+	g.check("addonAllowance")
+	return g.Provider.SetAddonAllowance(ctx, req)
+}
+
 // TestNoCarrierCallWhileATransactionIsOpen: a billed line's whole life
 // through the API (eSIM registration, activation, restriction for an
 // overdue invoice, restore on payment, the end) reaches the carrier only

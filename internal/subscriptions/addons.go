@@ -185,6 +185,9 @@ func activateAddon(ctx context.Context, tx *store.Tx, rec *addonRecord, a *catal
 	if err := timeline.Schedule(ctx, tx, rec.Project, KindAddonEnd, rec.ID, rec.Period.End); err != nil {
 		return err
 	}
+	if err := tellAddon(ctx, tx, r, rec, a, true, now); err != nil {
+		return err
+	}
 	return recordAddon(ctx, tx, rec, "subscriptionAddon.activated", now)
 }
 
@@ -235,7 +238,7 @@ func lockAddon(ctx context.Context, tx *store.Tx, project, id string) (*record, 
 // activated, to credit in full. An active add-on's invoice stands: its
 // validity has started, as a started period does (docs/changes.md).
 func (s *Service) CancelAddon(ctx context.Context, tx *store.Tx, project, id string, now time.Time) (*SubscriptionAddon, string, error) {
-	_, rec, err := lockAddon(ctx, tx, project, id)
+	r, rec, err := lockAddon(ctx, tx, project, id)
 	if err != nil {
 		return nil, "", err
 	}
@@ -246,8 +249,14 @@ func (s *Service) CancelAddon(ctx context.Context, tx *store.Tx, project, id str
 	if rec.Status == AddonInitiated || rec.Status == AddonPending {
 		invoice = rec.InvoiceID
 	}
+	wasActive := rec.Status == AddonActive
 	if err := endAddon(ctx, tx, rec, true, now); err != nil {
 		return nil, "", err
+	}
+	if wasActive {
+		if err := tellAddonEnded(ctx, tx, r, rec, now); err != nil {
+			return nil, "", err
+		}
 	}
 	v, err := addonView(ctx, tx, rec)
 	return v, invoice, err
@@ -368,11 +377,14 @@ func (s *Service) handleLatch(ctx context.Context, tx *store.Tx, t timeline.Time
 
 // handleAddonEnd ends an add-on whose validity ran out.
 func (s *Service) handleAddonEnd(ctx context.Context, tx *store.Tx, t timeline.Timer, now time.Time) error {
-	_, rec, err := lockAddon(ctx, tx, t.Project, t.Subject)
+	r, rec, err := lockAddon(ctx, tx, t.Project, t.Subject)
 	if err != nil || rec.Status != AddonActive {
 		return err
 	}
-	return endAddon(ctx, tx, rec, false, rec.Period.End)
+	if err := endAddon(ctx, tx, rec, false, rec.Period.End); err != nil {
+		return err
+	}
+	return tellAddonEnded(ctx, tx, r, rec, now)
 }
 
 // endAddons ends the add-ons of a subscription that ends.
