@@ -162,7 +162,7 @@ func (s *Service) StartAddon(ctx context.Context, tx *store.Tx, req *AddonReques
 
 // trigger follows a pending add-on's activation trigger: creation
 // activates it now, networkLatch after LatchDelay, usageStarted when its
-// allowance is first used (UsageStarted).
+// line is first used after the purchase (StartedByUsage).
 func (s *Service) trigger(ctx context.Context, tx *store.Tx, rec *addonRecord, a *catalog.Addon, r *record, now time.Time) error {
 	switch a.ActivationTrigger {
 	case catalog.TriggerCreation:
