@@ -28,6 +28,43 @@ func (w *world) dataRecord(iccid, phone string, at time.Time, bytes int64) netwo
 		Country: "US", Roaming: network.RoamingNone, ReportedAt: w.now()}
 }
 
+// userBalance is what a user's balance holds, by currency.
+func (w *world) userBalance(user string) []money {
+	w.t.Helper()
+	var bal struct{ Amounts []money }
+	w.Get(w.P("/users/" + user + "/balance")).Expect(http.StatusOK).Decode(&bal)
+	return bal.Amounts
+}
+
+// renewalChangeInvoicedAhead sets up a billed subscription (7 days of
+// advance invoicing) with a renewal change to a cheaper plan (4.00)
+// whose next period's invoice was issued ahead on that plan.
+func (w *world) renewalChangeInvoicedAhead() (sub, string, change, invoice) {
+	w.t.Helper()
+	s := w.blSub(nil)
+	cheap := w.planWith(500_000_000, 400, nil)
+	w.advanceTo(blAt(time.January, 20, 0))
+	c := w.changeOK(map[string]any{"subscription": s.ID, "plan": cheap, "when": "renewal"})
+	w.advanceTo(blFeb3.Add(time.Minute))
+	adv := w.blInvoice(s.ID, 2)
+	if adv.LineItems[0].Amount != 400 {
+		w.t.Fatalf("advance invoice = %+v", adv)
+	}
+	return s, cheap, c, adv
+}
+
+// refuseRenewalChange has the carrier refuse the renewal change once,
+// and waits until it failed, before the renewal.
+func (w *world) refuseRenewalChange(id string) {
+	w.t.Helper()
+	w.Post("/testing/providers/test/faults", map[string]any{"operation": "lines.changePlan", "count": 1, "code": "lineNotActive"}).
+		Expect(http.StatusOK)
+	w.advanceTo(blFeb10.Add(-30 * time.Minute))
+	if got := w.change(id); got.Status != "failed" {
+		w.t.Fatalf("change = %+v", got)
+	}
+}
+
 // TestUsageStartedAddonActivatesWithTheFirstUsageAfterPurchase: an add-on
 // with the usageStarted trigger waits pending; usage from before its
 // purchase reported late does not start it; the first usage after it
@@ -148,9 +185,7 @@ func TestCanceledAddonIsCreditedOnlyIfItNeverActivated(t *testing.T) {
 		if len(credited) != 1 || credited[waitingInv.ID] == 0 {
 			t.Fatalf("credited = %v, want only the waiting add-on's invoice %s", credited, waitingInv.ID)
 		}
-		var bal struct{ Amounts []money }
-		w.Get(w.P("/users/" + blUser(s) + "/balance")).Expect(http.StatusOK).Decode(&bal)
-		if len(bal.Amounts) != 1 || bal.Amounts[0].Amount != waitingInv.TotalP.Amount {
+		if bal := w.userBalance(blUser(s)); len(bal) != 1 || bal[0].Amount != waitingInv.TotalP.Amount {
 			t.Fatalf("balance = %+v", bal)
 		}
 	})
@@ -165,22 +200,9 @@ func TestRefusedRenewalChangeAfterAPaidAdvanceInvoiceChargesTheKeptPlan(t *testi
 	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		w := billedWorld(t, db, map[string]any{"advanceInvoicingDays": 7})
-		s := w.blSub(nil)
-		cheap := w.planWith(500_000_000, 400, nil)
-		w.advanceTo(blAt(time.January, 20, 0))
-		c := w.changeOK(map[string]any{"subscription": s.ID, "plan": cheap, "when": "renewal"})
-		w.advanceTo(blFeb3.Add(time.Minute))
-		adv := w.blInvoice(s.ID, 2)
-		if adv.LineItems[0].Amount != 400 {
-			t.Fatalf("advance invoice = %+v", adv)
-		}
+		s, cheap, c, adv := w.renewalChangeInvoicedAhead()
 		w.invoiceAction(adv.ID, "pay").Expect(http.StatusOK)
-		w.Post("/testing/providers/test/faults", map[string]any{"operation": "lines.changePlan", "count": 1, "code": "lineNotActive"}).
-			Expect(http.StatusOK)
-		w.advanceTo(blFeb10.Add(-30 * time.Minute))
-		if got := w.change(c.ID); got.Status != "failed" {
-			t.Fatalf("change = %+v", got)
-		}
+		w.refuseRenewalChange(c.ID)
 		notes := w.creditNotes("?invoice=" + adv.ID)
 		if len(notes) != 1 || notes[0].CreditTo != "userBalance" || notes[0].Total.Amount != adv.TotalP.Amount {
 			t.Fatalf("credit notes of the advance invoice = %+v", notes)
@@ -194,12 +216,8 @@ func TestRefusedRenewalChangeAfterAPaidAdvanceInvoiceChargesTheKeptPlan(t *testi
 			t.Fatalf("the kept plan's invoice = %+v", again)
 		}
 		w.invoiceAction(again.ID, "pay").Expect(http.StatusOK)
-		var bal struct{ Amounts []money }
-		w.Get(w.P("/users/" + blUser(s) + "/balance")).Expect(http.StatusOK).Decode(&bal)
-		for _, a := range bal.Amounts {
-			if a.Amount != 0 {
-				t.Fatalf("balance left = %+v", bal)
-			}
+		if bal := w.userBalance(blUser(s)); len(bal) != 0 && (len(bal) != 1 || bal[0].Amount != 0) {
+			t.Fatalf("balance left = %+v", bal)
 		}
 		w.advanceTo(blFeb10.Add(time.Minute))
 		if got := w.sub(s.ID); got.Status != "active" || planID(got) == cheap || got.CurrentPeriod.Number != 2 {
