@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"slices"
+	"sync"
 	"testing"
 	"time"
 
@@ -258,6 +259,39 @@ func TestCarrierIsToldWhenAnAddonStartsAndEnds(t *testing.T) {
 		w.advanceTo(top.CurrentPeriod.End.Add(time.Hour))
 		if got := held(); len(got) != 0 {
 			t.Fatalf("after the validity the carrier holds %+v", got)
+		}
+	})
+}
+
+// TestAddonAllowancesReachTheCarrierOutsideTransactions: the calls that
+// give and take back an add-on's allowances run with no database
+// transaction open, once each.
+func TestAddonAllowancesReachTheCarrierOutsideTransactions(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		var (
+			mu    sync.Mutex
+			calls []string
+		)
+		carriers := network.Default().Wrap(func(_ network.ProviderInfo, p network.Provider) network.Provider {
+			return txGuard{Provider: p, t: t, db: db, mu: &mu, calls: &calls}
+		})
+		w := newWorldOn(t, db, carriers)
+		plan := w.plan(nil)
+		s := w.activeSub(plan, w.user(nil), "auto")
+		b := w.buyAddon(s.ID, w.addonOK(plan, nil).ID)
+		w.Post(w.P("/subscriptionAddons/"+b.ID+"/cancel"), nil).Expect(http.StatusOK)
+		w.advance(time.Minute)
+		mu.Lock()
+		defer mu.Unlock()
+		var got []string
+		for _, c := range calls {
+			if c == "addonAllowance" {
+				got = append(got, c)
+			}
+		}
+		if len(got) != 2 {
+			t.Fatalf("carrier calls %v, want two addonAllowance", calls)
 		}
 	})
 }
