@@ -4,7 +4,6 @@ import (
 	"context"
 	"net/http"
 	"slices"
-	"sync"
 	"testing"
 	"time"
 
@@ -269,21 +268,13 @@ func TestCarrierIsToldWhenAnAddonStartsAndEnds(t *testing.T) {
 func TestAddonAllowancesReachTheCarrierOutsideTransactions(t *testing.T) {
 	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
-		var (
-			mu    sync.Mutex
-			calls []string
-		)
-		carriers := network.Default().Wrap(func(_ network.ProviderInfo, p network.Provider) network.Provider {
-			return txGuard{Provider: p, t: t, db: db, mu: &mu, calls: &calls}
-		})
-		w := newWorldOn(t, db, carriers)
+		w, carrierCalls := guardedWorld(t, db)
 		plan := w.plan(nil)
 		s := w.activeSub(plan, w.user(nil), "auto")
 		b := w.buyAddon(s.ID, w.addonOK(plan, nil).ID)
 		w.Post(w.P("/subscriptionAddons/"+b.ID+"/cancel"), nil).Expect(http.StatusOK)
 		w.advance(time.Minute)
-		mu.Lock()
-		defer mu.Unlock()
+		calls := carrierCalls()
 		var got []string
 		for _, c := range calls {
 			if c == "addonAllowance" {
