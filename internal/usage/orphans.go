@@ -65,10 +65,10 @@ func Orphans(ctx context.Context, q store.Querier, project string, limit int) ([
 func RegisterMetrics(reg prometheus.Registerer, db *store.DB) {
 	reg.MustRegister(&lagCollector{db: db, wall: time.Now,
 		lag: prometheus.NewDesc("cellgate_usage_feed_lag_seconds",
-			"How far behind the usage feeds of a provider are: the largest time, over the projects reading it, since a poll last read the feed to its end (on the project's clock).",
+			"How far behind the usage feeds of a provider are: the largest time, over the live projects reading it, since a poll last read the feed to its end.",
 			[]string{"provider"}, nil),
 		behind: prometheus.NewDesc("cellgate_usage_feeds_behind",
-			"Usage feeds of a provider more than three live poll intervals (15 minutes) behind.",
+			"Usage feeds of live projects on a provider more than three poll intervals (15 minutes) behind.",
 			[]string{"provider"}, nil)})
 	reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 		Name: "cellgate_usage_orphan_records",
