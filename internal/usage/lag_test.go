@@ -8,8 +8,6 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"cellgate/internal/network"
-	"cellgate/internal/optional"
-	"cellgate/internal/platform/platformtest"
 	"cellgate/internal/projects"
 	"cellgate/internal/store"
 	"cellgate/internal/store/storetest"
@@ -26,19 +24,7 @@ func TestFeedLagMetricShowsHowFarBehindAFeedIs(t *testing.T) {
 		ctx := context.Background()
 		start := time.Date(2030, time.March, 1, 0, 0, 0, 0, time.UTC)
 		plat := quietPlatform(db)
-		if _, err := platformtest.Seed(ctx, plat, platformtest.Population{Project: "acme", N: 1, Start: start, Plan: benchPlan}); err != nil {
-			t.Fatal(err)
-		}
-		var sub string
-		if err := db.QueryRow(ctx, `SELECT id FROM subscriptions WHERE project_id = 'acme'`).Scan(&sub); err != nil {
-			t.Fatal(err)
-		}
-		if err := db.InTx(ctx, func(tx *store.Tx) error {
-			_, err := usage.SetModel(ctx, tx, "acme", sub, usage.ModelInput{Model: optional.Of("light")}, start.Add(time.Hour))
-			return err
-		}); err != nil {
-			t.Fatal(err)
-		}
+		modelledLine(t, plat, start, "light")
 		lagIs := func(want time.Duration) {
 			t.Helper()
 			lags, err := usage.Lags(ctx, db, time.Now())

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"cellgate/internal/optional"
+	"cellgate/internal/platform"
 	"cellgate/internal/platform/platformtest"
 	"cellgate/internal/store"
 	"cellgate/internal/store/storetest"
@@ -22,20 +23,7 @@ func TestTrafficModelsOutliveARestart(t *testing.T) {
 		ctx := context.Background()
 		start := time.Date(2030, time.March, 1, 0, 0, 0, 0, time.UTC)
 		before := quietPlatform(db)
-		if _, err := platformtest.Seed(ctx, before, platformtest.Population{Project: "acme", N: 1, Start: start, Plan: benchPlan}); err != nil {
-			t.Fatal(err)
-		}
-		var sub string
-		if err := db.QueryRow(ctx, `SELECT id FROM subscriptions WHERE project_id = 'acme'`).Scan(&sub); err != nil {
-			t.Fatal(err)
-		}
-		now := start.Add(time.Hour)
-		if err := db.InTx(ctx, func(tx *store.Tx) error {
-			_, err := usage.SetModel(ctx, tx, "acme", sub, usage.ModelInput{Model: optional.Of("typical")}, now)
-			return err
-		}); err != nil {
-			t.Fatal(err)
-		}
+		sub := modelledLine(t, before, start, "typical")
 		restart := start.AddDate(0, 0, 3)
 		if _, err := before.Timeline.Advance(ctx, "acme", restart); err != nil {
 			t.Fatal(err)
@@ -75,4 +63,25 @@ func modelledDays(t *testing.T, db *store.DB, sub string, from, to time.Time) in
 		t.Fatal(err)
 	}
 	return n
+}
+
+// modelledLine seeds project acme with one line active from start and
+// gives it a traffic model an hour later; it returns the subscription.
+func modelledLine(t *testing.T, plat *platform.Platform, start time.Time, model string) string {
+	t.Helper()
+	ctx, db := context.Background(), plat.DB
+	if _, err := platformtest.Seed(ctx, plat, platformtest.Population{Project: "acme", N: 1, Start: start, Plan: benchPlan}); err != nil {
+		t.Fatal(err)
+	}
+	var sub string
+	if err := db.QueryRow(ctx, `SELECT id FROM subscriptions WHERE project_id = 'acme'`).Scan(&sub); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.InTx(ctx, func(tx *store.Tx) error {
+		_, err := usage.SetModel(ctx, tx, "acme", sub, usage.ModelInput{Model: optional.Of(model)}, start.Add(time.Hour))
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	return sub
 }
