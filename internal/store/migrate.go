@@ -22,10 +22,8 @@ var migrationFiles embed.FS
 var dialectTokens = map[Dialect]*strings.Replacer{
 	// Ids sort byte-wise for keyset pagination; PostgreSQL would otherwise
 	// sort them with the database's locale.
-	// {{without_rowid}} ends a CREATE TABLE whose rows SQLite keeps in
-	// its primary key's B-tree alone (one B-tree per read and write).
-	Postgres: strings.NewReplacer("{{id}}", `TEXT COLLATE "C"`, "{{text_c}}", `TEXT COLLATE "C"`, "{{without_rowid}}", ""),
-	SQLite:   strings.NewReplacer("{{id}}", "TEXT", "{{text_c}}", "TEXT", "{{without_rowid}}", "WITHOUT ROWID"),
+	Postgres: strings.NewReplacer("{{id}}", `TEXT COLLATE "C"`, "{{text_c}}", `TEXT COLLATE "C"`),
+	SQLite:   strings.NewReplacer("{{id}}", "TEXT", "{{text_c}}", "TEXT"),
 }
 
 // migrationsFor renders the embedded migrations for one engine.
