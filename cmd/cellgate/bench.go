@@ -18,9 +18,10 @@ import (
 // bench measures the API against a bare net/http handler (see BENCHMARKS.md).
 func bench(ctx context.Context, args []string, stdout io.Writer) error {
 	return dispatch(ctx, "bench", map[string]subcommand{
-		"http": {"[flags]", benchHTTP},
-		"bare": {"[flags]", benchBare},
-		"seed": {"--url URL --project ID [flags]", benchSeed},
+		"http":  {"[flags]", benchHTTP},
+		"bare":  {"[flags]", benchBare},
+		"seed":  {"--url URL --project ID [flags]", benchSeed},
+		"usage": {"[flags]", benchUsage},
 	}, args, stdout)
 }
 

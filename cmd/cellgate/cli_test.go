@@ -140,7 +140,7 @@ func testCommandLine(t *testing.T, bin string) {
 		{args: []string{"help", "project", "create"}, stdout: []string{"-billing", "-type"}},
 		{args: []string{"help", "project"}, stdout: []string{"cellgate project create ID"}},
 		{args: []string{"help", "clock", "advance"}, stdout: []string{"-by", "-to"}},
-		{args: []string{"help", "bench"}, stdout: []string{"cellgate bench http", "cellgate bench bare", "cellgate bench seed"}},
+		{args: []string{"help", "bench"}, stdout: []string{"cellgate bench http", "cellgate bench bare", "cellgate bench seed", "cellgate bench usage"}},
 		{args: []string{"help", "bench", "http"}, stdout: []string{"-concurrency"}},
 		{args: []string{"help", "version"}, stdout: []string{"Usage: cellgate version"}},
 
@@ -154,6 +154,8 @@ func testCommandLine(t *testing.T, bin string) {
 		{args: []string{"bench", "http", "oops", "--database", db}, code: 2, stderr: []string{stray("bench http")}},
 		{args: []string{"bench", "bare", "oops", "--addr", "127.0.0.1:0", "--database", db}, code: 2, stderr: []string{stray("bench bare")}},
 		{args: []string{"bench", "seed", "oops", "--url", "http://127.0.0.1:9", "--project", "p"}, code: 2, stderr: []string{stray("bench seed")}},
+		{args: []string{"bench", "usage", "oops"}, code: 2, stderr: []string{stray("bench usage")}},
+		{args: []string{"bench", "usage", "--only", "everything"}, code: 2, stderr: []string{"--only takes ingest, get and year"}},
 		{args: []string{"version", "oops"}, code: 2, stderr: []string{stray("version")}},
 		{args: []string{"help", "serve", "oops"}, code: 2, stderr: []string{stray("serve")}},
 
@@ -166,7 +168,7 @@ func testCommandLine(t *testing.T, bin string) {
 		{args: []string{"clock", "advance", "demo", "--database", db}, code: 2, stderr: []string{"give exactly one of --to and --by"}},
 		{args: []string{"clock", "advance", "demo", "--to", "2031-02-01", "--database", db}, code: 2, stderr: []string{`"2031-02-01T00:00:00Z"`}},
 		{args: []string{"clock", "advance", "demo", "--by", "1 month", "--database", db}, code: 2, stderr: []string{`"1mo"`, `"P1M"`}},
-		{args: []string{"bench"}, code: 2, stderr: []string{"missing subcommand (bare, http, seed)"}},
+		{args: []string{"bench"}, code: 2, stderr: []string{"missing subcommand (bare, http, seed, usage)"}},
 		{args: []string{"bench", "seed"}, code: 2, stderr: []string{"--url and --project are required"}},
 
 		// A well-formed command line that fails is status 1.

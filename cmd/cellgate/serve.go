@@ -105,6 +105,13 @@ func serve(ctx context.Context, args []string, stdout io.Writer) error {
 		return err
 	}
 	plat.Payments.Simulator.Latency = *simLatency
+	// The in-process simulator starts empty: give it back the traffic
+	// models of test lines, or their usage would stop with the restart.
+	if n, err := plat.Usage.RestoreModels(ctx, db); err != nil {
+		return err
+	} else if n > 0 {
+		log.Info("restored the traffic models of test lines", "lines", n)
+	}
 	plat.Webhooks.Config.AllowPrivate = *allowPrivate
 	plat.Webhooks.Config.Timeout = *webhookTimeout
 	plat.Webhooks.Config.Source = strings.TrimRight(*publicURL, "/")

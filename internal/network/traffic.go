@@ -155,3 +155,37 @@ func (h *HTTPProvider) SetTraffic(ctx context.Context, req TrafficRequest) error
 	}
 	return h.post(ctx, "/traffic", "", body, nil)
 }
+
+// TrafficRestore is a modelled line as cellgate stored it, for a
+// simulator that restarted: the line, in service from ActiveFrom, and its
+// current model.
+type TrafficRestore struct {
+	TrafficRequest
+	PhoneNumber string
+	ActiveFrom  time.Time
+}
+
+// TrafficRestorer is a provider whose traffic models live in cellgate's
+// process and are lost when it restarts: the in-process simulator.
+type TrafficRestorer interface {
+	RestoreTraffic(ctx context.Context, req TrafficRestore) error
+}
+
+// RestoreTraffic gives a restarted simulator a modelled line back: the
+// line in service from ActiveFrom, unless it knows the line already, and
+// its model from At on. What the line went through before the restart
+// (restrictions, earlier models) stays forgotten; the feed's cursor has
+// passed that usage already.
+func (s *Simulator) RestoreTraffic(ctx context.Context, req TrafficRestore) error {
+	if err := s.SetTraffic(ctx, req.TrafficRequest); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	l := s.lines[req.ICCID]
+	if len(l.changes) == 0 && !req.ActiveFrom.IsZero() {
+		l.phone = req.PhoneNumber
+		l.set(req.ActiveFrom, lineActive)
+	}
+	return nil
+}

@@ -83,6 +83,10 @@ type Kind struct {
 	// Apply records a success in tx. result is what Perform returned, as
 	// JSON.
 	Apply func(ctx context.Context, tx *store.Tx, op Operation, result json.RawMessage, now time.Time) error
+	// ApplyValue, when set, is used instead of Apply with the value Perform
+	// returned as it is, not as JSON: a usage batch of a thousand records
+	// skips an encoding and a decoding.
+	ApplyValue func(ctx context.Context, tx *store.Tx, op Operation, result any, now time.Time) error
 	// Fail, when set, records the consequences of giving up in tx.
 	Fail func(ctx context.Context, tx *store.Tx, op Operation, now time.Time) error
 	// Stored, when set, is what the operation keeps as its result (given

@@ -153,12 +153,22 @@ func (r *Runner) settle(ctx context.Context, tx *store.Tx, op claimed, result an
 	kind := r.Kinds[op.Kind]
 	wall := r.Wall()
 	if callErr == nil {
-		raw := store.JSON(result)
-		if err := kind.Apply(ctx, tx, op, []byte(raw), now); err != nil {
-			return "", err
+		var raw string
+		if kind.ApplyValue != nil {
+			if err := kind.ApplyValue(ctx, tx, op, result, now); err != nil {
+				return "", err
+			}
+		} else {
+			raw = store.JSON(result)
+			if err := kind.Apply(ctx, tx, op, []byte(raw), now); err != nil {
+				return "", err
+			}
 		}
-		if kind.Stored != nil {
+		switch {
+		case kind.Stored != nil:
 			raw = store.JSON(kind.Stored(result))
+		case raw == "":
+			raw = store.JSON(result)
 		}
 		_, err := tx.Exec(ctx, `UPDATE operations SET status = 'succeeded', result = ?, leased_until = NULL, last_error = NULL, updated_at = ? WHERE id = ?`,
 			raw, store.Micros(now), op.ID)

@@ -41,7 +41,8 @@ func feedSubject(project, provider string) string { return "usage/" + project + 
 // Watch makes sure the project reads the provider's feed: it records the
 // feed and, unless a poll is pending, the first poll, due now.
 func Watch(ctx context.Context, tx *store.Tx, project, provider string, now time.Time) error {
-	if _, err := tx.Exec(ctx, `INSERT INTO usage_feeds (project_id, provider) VALUES (?, ?) ON CONFLICT DO NOTHING`, project, provider); err != nil {
+	if _, err := tx.Exec(ctx, `INSERT INTO usage_feeds (project_id, provider, caught_up_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING`,
+		project, provider, store.Micros(now)); err != nil {
 		return fmt.Errorf("usage: watch %s: %w", provider, err)
 	}
 	var one int
@@ -107,13 +108,30 @@ func (s *Service) performPoll(ctx context.Context, op outbound.Operation, now ti
 // and records the next poll: at once when the batch was full (more is
 // waiting), else at the next interval.
 func (s *Service) applyPoll(ctx context.Context, tx *store.Tx, op outbound.Operation, result json.RawMessage, now time.Time) error {
+	var batch network.UsageBatch
+	if err := json.Unmarshal(result, &batch); err != nil {
+		return fmt.Errorf("usage: batch of %s: %w", op.Target, err)
+	}
+	return applyBatch(ctx, tx, op, batch, now)
+}
+
+// applyPollValue is applyPoll with the batch Perform returned, as it is:
+// the runner's path, which skips encoding a thousand records to JSON and
+// decoding them again.
+func (s *Service) applyPollValue(ctx context.Context, tx *store.Tx, op outbound.Operation, result any, now time.Time) error {
+	switch b := result.(type) {
+	case network.UsageBatch:
+		return applyBatch(ctx, tx, op, b, now)
+	case *network.UsageBatch:
+		return applyBatch(ctx, tx, op, *b, now)
+	}
+	return s.applyPoll(ctx, tx, op, []byte(store.JSON(result)), now)
+}
+
+func applyBatch(ctx context.Context, tx *store.Tx, op outbound.Operation, batch network.UsageBatch, now time.Time) error {
 	var p poll
 	if err := op.Decode(&p); err != nil {
 		return err
-	}
-	var batch network.UsageBatch
-	if err := json.Unmarshal(result, &batch); err != nil {
-		return fmt.Errorf("usage: batch of %s: %w", p.Provider, err)
 	}
 	var cursor string
 	err := tx.QueryRow(ctx, `SELECT cursor FROM usage_feeds WHERE project_id = ? AND provider = ?`+tx.Dialect().ForUpdate(),
@@ -127,12 +145,16 @@ func (s *Service) applyPoll(ctx context.Context, tx *store.Tx, op outbound.Opera
 	if _, err := Ingest(ctx, tx, op.Project, p.Provider, batch.Records, now); err != nil {
 		return err
 	}
-	if _, err := tx.Exec(ctx, `UPDATE usage_feeds SET cursor = ?, records = records + ?, polled_at = ? WHERE project_id = ? AND provider = ?`,
-		batch.NextCursor, len(batch.Records), store.Micros(now), op.Project, p.Provider); err != nil {
+	// A batch shorter than the limit read the feed to its end: the feed
+	// has caught up (see Lag).
+	caughtUp := len(batch.Records) < network.MaxUsageLimit
+	if _, err := tx.Exec(ctx, `UPDATE usage_feeds SET cursor = ?, records = records + ?, polled_at = ?,
+		caught_up_at = CASE WHEN ? THEN ? ELSE caught_up_at END WHERE project_id = ? AND provider = ?`,
+		batch.NextCursor, len(batch.Records), store.Micros(now), caughtUp, store.Micros(now), op.Project, p.Provider); err != nil {
 		return err
 	}
 	due := now
-	if len(batch.Records) < network.MaxUsageLimit {
+	if caughtUp {
 		if due, err = nextPoll(ctx, tx, op.Project, now); err != nil {
 			return err
 		}

@@ -2,6 +2,7 @@ package usage
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"time"
 
@@ -152,4 +153,58 @@ func (s *Service) performTraffic(ctx context.Context, op outbound.Operation, now
 		return nil, outbound.PermanentError(fmt.Errorf("provider %s takes no traffic models", op.Target))
 	}
 	return nil, tm.SetTraffic(ctx, network.TrafficRequest{Project: op.Project, ICCID: p.ICCID, At: p.At, Daily: p.Daily})
+}
+
+// RestoreModels gives the providers that keep traffic models in this
+// process (the in-process simulator, see network.TrafficRestorer) the
+// stored models of lines still running, when `cellgate serve` starts:
+// without it a restart stops every modelled line's usage. It returns how
+// many lines it restored.
+func (s *Service) RestoreModels(ctx context.Context, q store.Querier) (int, error) {
+	type stored struct {
+		req      network.TrafficRestore
+		provider string
+	}
+	rows, err := store.All(ctx, q, func(sc store.Scanner) (stored, error) {
+		var (
+			x         stored
+			d         Daily
+			name      string
+			updated   int64
+			phone     sql.NullString
+			activated sql.NullInt64
+		)
+		err := sc.Scan(&x.req.Project, &name, &d.DataBytes, &d.VoiceSeconds, &d.SMSMessages, &updated,
+			&x.req.ICCID, &x.provider, &phone, &activated)
+		x.req.At, x.req.PhoneNumber = store.Time(updated), phone.String
+		if name != ModelNone {
+			x.req.Daily = &network.DailyTraffic{DataBytes: d.DataBytes, VoiceSeconds: d.VoiceSeconds, SMSMessages: d.SMSMessages}
+		}
+		if activated.Valid {
+			x.req.ActiveFrom = store.Time(activated.Int64)
+		}
+		return x, err
+	}, `SELECT m.project_id, m.model, m.data_bytes, m.voice_seconds, m.sms_messages, m.updated_at,
+		sims.iccid, sims.provider, s.phone_number, s.activated_at
+		FROM usage_models m JOIN subscriptions s ON s.id = m.subscription_id JOIN sims ON sims.id = s.sim_id
+		WHERE s.status <> 'ended' ORDER BY m.subscription_id`)
+	if err != nil {
+		return 0, fmt.Errorf("usage: stored traffic models: %w", err)
+	}
+	n := 0
+	for _, x := range rows {
+		p, err := s.Carriers.Provider(x.provider)
+		if err != nil {
+			continue // a provider no longer configured
+		}
+		r, ok := p.(network.TrafficRestorer)
+		if !ok {
+			continue // an adapter keeps its own models
+		}
+		if err := r.RestoreTraffic(ctx, x.req); err != nil {
+			return n, fmt.Errorf("usage: restore the model of %s: %w", x.req.ICCID, err)
+		}
+		n++
+	}
+	return n, nil
 }

@@ -60,8 +60,16 @@ func Orphans(ctx context.Context, q store.Querier, project string, limit int) ([
 	}, `SELECT id, project_id, provider, reason, iccid, record, received_at FROM usage_orphans`+where+` ORDER BY id LIMIT ?`, append(args, limit)...)
 }
 
-// RegisterMetrics publishes the gauge of records kept aside.
+// RegisterMetrics publishes the gauge of records kept aside and the lag
+// of the feeds (see Lags).
 func RegisterMetrics(reg prometheus.Registerer, db *store.DB) {
+	reg.MustRegister(&lagCollector{db: db, wall: time.Now,
+		lag: prometheus.NewDesc("cellgate_usage_feed_lag_seconds",
+			"How far behind the usage feeds of a provider are: the largest time, over the live projects reading it, since a poll last read the feed to its end.",
+			[]string{"provider"}, nil),
+		behind: prometheus.NewDesc("cellgate_usage_feeds_behind",
+			"Usage feeds of live projects on a provider more than three poll intervals (15 minutes) behind.",
+			[]string{"provider"}, nil)})
 	reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 		Name: "cellgate_usage_orphan_records",
 		Help: "Usage records from carrier feeds that name no known line (or cannot be counted), kept aside for operators.",

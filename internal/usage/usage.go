@@ -42,7 +42,7 @@ type Service struct {
 // Operations are the usage domain's outbound operation kinds.
 func (s *Service) Operations() outbound.Kinds {
 	return outbound.Kinds{
-		OpPoll:     {Perform: s.performPoll, Apply: s.applyPoll, Fail: failPoll, Stored: pollSummary},
+		OpPoll:     {Perform: s.performPoll, Apply: s.applyPoll, ApplyValue: s.applyPollValue, Fail: failPoll, Stored: pollSummary},
 		OpThrottle: {Perform: s.performThrottle, Apply: noConsequence},
 		OpTraffic:  {Perform: s.performTraffic, Apply: noConsequence},
 	}
