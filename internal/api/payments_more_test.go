@@ -2,7 +2,9 @@ package api_test
 
 import (
 	"net/http"
+	"slices"
 	"strings"
+	"time"
 	"testing"
 
 	cgmoney "cellgate/internal/money"
@@ -58,4 +60,74 @@ func TestPaymentFailedEmailsTheUser(t *testing.T) {
 			t.Fatalf("last emails = %q / %q", got[0].Text, got[1].Text)
 		}
 	})
+}
+
+// TestSubscriptionDiscountFollowsVoucherRecurrence: billing.discount
+// names the redeemed voucher while its recurrence covers the current
+// period (reference §2.16: "the discount currently applied"), period by
+// period over the creation and 6 renewals, the same periods whose
+// invoices it discounts; null without a voucher and once ended.
+func TestSubscriptionDiscountFollowsVoucherRecurrence(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name    string
+		voucher map[string]any
+		covered []bool // periods 1 to 7
+	}{
+		{"once", map[string]any{"recurrence": map[string]any{"type": "once"}}, []bool{true, false, false, false, false, false, false}},
+		{"repeating", map[string]any{"recurrence": map[string]any{"type": "repeating", "durationInMonths": 3}},
+			[]bool{true, true, true, false, false, false, false}},
+		{"forever", map[string]any{"priceDiscountPercentage": 15}, []bool{true, true, true, true, true, true, true}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			storetest.Each(t, func(t *testing.T, db *store.DB) {
+				w := payWorld(t, db, nil)
+				vou := w.voucher("SAVE", tc.voucher)
+				discount := func(id string) *string {
+					var s struct {
+						Billing struct{ Discount *struct{ Voucher string } }
+					}
+					w.Get(w.P("/subscriptions/" + id)).Expect(http.StatusOK).Decode(&s)
+					if s.Billing.Discount == nil {
+						return nil
+					}
+					return &s.Billing.Discount.Voucher
+				}
+				u := w.user(nil)
+				w.card(u, cardVisa)
+				w.advanceTo(blActivation.Add(-2 * time.Minute))
+				plain := w.subscribe(w.plan(nil), w.user(nil), "auto", nil)
+				s := w.subscribe(w.plan(nil), u, "auto", map[string]any{"voucherCode": "SAVE"})
+				if d := discount(s.ID); d == nil || *d != vou {
+					t.Fatalf("pending subscription's discount = %v, want %s", d, vou)
+				}
+				if d := discount(plain.ID); d != nil {
+					t.Fatalf("a subscription without voucher has discount %s", *d)
+				}
+				var got []bool
+				for n := 1; n <= 7; n++ {
+					w.advanceTo(blActivation.AddDate(0, n-1, 0))
+					d := discount(s.ID)
+					if d != nil && *d != vou {
+						t.Fatalf("period %d: discount voucher %s, want %s", n, *d, vou)
+					}
+					got = append(got, d != nil)
+					inv := w.firstInvoice(s.ID)
+					if n > 1 {
+						inv = w.blInvoice(s.ID, n)
+					}
+					if (inv.DiscountP.Amount > 0) != (d != nil) {
+						t.Fatalf("period %d: invoice discount %d, subscription discount %v", n, inv.DiscountP.Amount, d)
+					}
+				}
+				if !slices.Equal(got, tc.covered) {
+					t.Fatalf("discounted periods = %v, want %v", got, tc.covered)
+				}
+				w.Post(w.P("/subscriptions/"+s.ID+"/end"), map[string]any{}).Expect(http.StatusOK)
+				if d := discount(s.ID); d != nil {
+					t.Fatalf("an ended subscription has discount %s", *d)
+				}
+			})
+		})
+	}
 }
