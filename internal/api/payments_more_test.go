@@ -4,8 +4,8 @@ import (
 	"net/http"
 	"slices"
 	"strings"
-	"time"
 	"testing"
+	"time"
 
 	cgmoney "cellgate/internal/money"
 	"cellgate/internal/store"

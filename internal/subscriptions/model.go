@@ -77,8 +77,8 @@ type Subscription struct {
 // discount its current period gets.
 type BillingView struct {
 	Discount             *Discount `json:"discount"`
-	InvoiceOverdueDays   *int    `json:"invoiceOverdueDays"`
-	InvoiceOverdueAction *string `json:"invoiceOverdueAction"`
+	InvoiceOverdueDays   *int      `json:"invoiceOverdueDays"`
+	InvoiceOverdueAction *string   `json:"invoiceOverdueAction"`
 }
 
 // Cancellation says why a subscription ends or ended.
