@@ -34,6 +34,7 @@ func (s *Server) paymentRoutes() {
 	s.write("POST /testing/projects/{project}/paymentTokens", http.StatusCreated, s.createPaymentToken)
 	s.handle("POST /paymentProviders/stripe/webhooks/{project}", s.stripeWebhook)
 	s.voucherRoutes()
+	s.documentRoutes()
 }
 
 func (s *Server) getPaymentSettings(rq *request) (any, error) {

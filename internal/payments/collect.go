@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"cellgate/internal/documents"
 	"cellgate/internal/email"
 	"cellgate/internal/events"
 	"cellgate/internal/ids"
@@ -99,6 +100,11 @@ func Succeeded(ctx context.Context, tx *store.Tx, project string, p *Payment, op
 	if err := save(ctx, tx, p, now); err != nil {
 		return err
 	}
+	receipt, err := documents.Issue(ctx, tx, project, documents.KindReceipt, p.ID, now)
+	if err != nil {
+		return err
+	}
+	p.Receipt = documents.URL(sql.NullString{String: receipt, Valid: true})
 	if res.CheckDisputeAt != nil {
 		if err := enqueueDisputeCheck(ctx, tx, project, op.Target, p, *res.CheckDisputeAt); err != nil {
 			return err
