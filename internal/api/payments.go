@@ -32,6 +32,7 @@ func (s *Server) paymentRoutes() {
 	s.read("GET /projects/{project}/users/{user}/balance", s.getUserBalance)
 	s.read("GET /projects/{project}/quotes/{quote}", readByID(s, "quote", "quote", billing.GetQuote))
 	s.write("POST /testing/projects/{project}/paymentTokens", http.StatusCreated, s.createPaymentToken)
+	s.outsideTxStatus("POST /testing/projects/{project}/paymentMethods/{paymentMethod}/confirm", http.StatusOK, s.confirmPaymentMethod)
 	s.handle("POST /paymentProviders/stripe/webhooks/{project}", s.stripeWebhook)
 	s.voucherRoutes()
 	s.documentRoutes()

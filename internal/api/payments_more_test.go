@@ -8,6 +8,7 @@ import (
 	"time"
 
 	cgmoney "cellgate/internal/money"
+	"cellgate/internal/apitest"
 	"cellgate/internal/store"
 	"cellgate/internal/store/storetest"
 )
@@ -130,4 +131,62 @@ func TestSubscriptionDiscountFollowsVoucherRecurrence(t *testing.T) {
 			})
 		})
 	}
+}
+
+// TestPaymentMethodRequiringConfirmationCollectsOnceConfirmed: a card
+// that requires confirmation is created requiresConfirmation with a
+// clientSecret, is not the default and is never charged; collection waits
+// for it (the invoice's attempt finds no method to charge). Confirming it
+// with its secret makes it available, the default, and collects the
+// failing payment at once; a wrong secret or a second confirmation
+// changes nothing.
+func TestPaymentMethodRequiringConfirmationCollectsOnceConfirmed(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		w := payWorld(t, db, nil)
+		u := w.user(nil)
+		tok := w.Post("/testing/projects/"+w.Project+"/paymentTokens", map[string]any{"number": "4000002500003155"}).Expect(http.StatusCreated).ID()
+		var pm struct {
+			ID, Status   string
+			Default      bool
+			ClientSecret *string
+		}
+		w.Post(w.P("/paymentMethods"), map[string]any{"user": u, "token": tok}).Expect(http.StatusCreated).Decode(&pm)
+		if pm.Status != "requiresConfirmation" || pm.Default || pm.ClientSecret == nil {
+			t.Fatalf("new method = %+v", pm)
+		}
+		w.advanceTo(blActivation.Add(-2 * time.Minute))
+		s := w.subscribe(w.plan(nil), u, "auto", nil)
+		w.advanceTo(blActivation)
+		inv := w.firstInvoice(s.ID)
+		p := w.paymentOf(inv.ID)
+		if p.Status != "failed" || p.FailureCode == nil || *p.FailureCode != "paymentMethodRequired" || p.Method != nil {
+			t.Fatalf("payment before confirmation = %+v", p)
+		}
+		confirm := func(secret string) *apitest.Response {
+			return w.Do(apitest.Request{Method: http.MethodPost, Path: "/testing/projects/" + w.Project + "/paymentMethods/" + pm.ID + "/confirm",
+				Body: map[string]any{"clientSecret": secret}})
+		}
+		confirm(*pm.ClientSecret+"x").ExpectError(http.StatusUnprocessableEntity, "invalid", "paymentMethodClientSecretInvalid")
+		if got := w.paymentOf(inv.ID); got.Status != "failed" || got.FailedAttempts != 1 {
+			t.Fatalf("a wrong secret changed the payment: %+v", got)
+		}
+		var confirmed struct {
+			Status       string
+			Default      bool
+			ClientSecret *string
+		}
+		confirm(*pm.ClientSecret).Expect(http.StatusOK).Decode(&confirmed)
+		if confirmed.Status != "available" || !confirmed.Default || confirmed.ClientSecret != nil {
+			t.Fatalf("confirmed method = %+v", confirmed)
+		}
+		got := w.paymentOf(inv.ID)
+		if got.Status != "succeeded" || got.Method == nil || *got.Method != pm.ID || w.firstInvoice(s.ID).Status != "paid" {
+			t.Fatalf("after confirmation: payment %+v, invoice %s", got, w.firstInvoice(s.ID).Status)
+		}
+		if types := types(w.eventsOf(pm.ID)); !slices.Contains(types, "com.gigs.paymentMethod.confirmed") {
+			t.Fatalf("method events = %v", types)
+		}
+		confirm(*pm.ClientSecret).ExpectError(http.StatusConflict, "conflict", "paymentMethodNotConfirmable")
+	})
 }
