@@ -7,8 +7,8 @@ import (
 	"testing"
 	"time"
 
-	cgmoney "cellgate/internal/money"
 	"cellgate/internal/apitest"
+	cgmoney "cellgate/internal/money"
 	"cellgate/internal/store"
 	"cellgate/internal/store/storetest"
 )
