@@ -1,8 +1,10 @@
 package api
 
 import (
+	"context"
+	"time"
+
 	"cellgate/internal/errs"
-	"cellgate/internal/outbound"
 	"cellgate/internal/payments"
 	"cellgate/internal/projects"
 	"cellgate/internal/store"
@@ -48,24 +50,13 @@ func (s *Server) confirmPaymentMethod(rq *request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	ctx := outbound.Track(rq.ctx)
 	var out *payments.PaymentMethod
-	err = s.db.InTx(ctx, func(tx *store.Tx) error {
-		now, err := projects.Now(ctx, tx, rq.project)
-		if err != nil {
-			return err
-		}
+	err = s.methodTx(rq, func(ctx context.Context, tx *store.Tx, now time.Time) error {
 		if _, err := users.Get(ctx, tx, rq.project, m.User); err != nil {
 			return err
 		}
 		out, err = payments.Confirmed(ctx, tx, rq.project, m.ID, pm, now)
 		return err
 	})
-	if err != nil {
-		return nil, err
-	}
-	if err := s.platform.Outbound.RunTracked(ctx); err != nil {
-		s.log.ErrorContext(ctx, "outbound operations after a request", "error", err)
-	}
-	return out, nil
+	return out, err
 }
