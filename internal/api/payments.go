@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"net/http"
 	"time"
 
@@ -32,8 +33,10 @@ func (s *Server) paymentRoutes() {
 	s.read("GET /projects/{project}/users/{user}/balance", s.getUserBalance)
 	s.read("GET /projects/{project}/quotes/{quote}", readByID(s, "quote", "quote", billing.GetQuote))
 	s.write("POST /testing/projects/{project}/paymentTokens", http.StatusCreated, s.createPaymentToken)
+	s.outsideTxStatus("POST /testing/projects/{project}/paymentMethods/{paymentMethod}/confirm", http.StatusOK, s.confirmPaymentMethod)
 	s.handle("POST /paymentProviders/stripe/webhooks/{project}", s.stripeWebhook)
 	s.voucherRoutes()
+	s.documentRoutes()
 }
 
 func (s *Server) getPaymentSettings(rq *request) (any, error) {
@@ -103,13 +106,8 @@ func (s *Server) createPaymentMethod(rq *request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	ctx := outbound.Track(rq.ctx)
 	var out *payments.PaymentMethod
-	err = s.db.InTx(ctx, func(tx *store.Tx) error {
-		now, err := projects.Now(ctx, tx, rq.project)
-		if err != nil {
-			return err
-		}
+	err = s.methodTx(rq, func(ctx context.Context, tx *store.Tx, now time.Time) error {
 		if _, err := users.Get(ctx, tx, rq.project, u.ID); err != nil {
 			return referencedUser(err)
 		}
@@ -121,13 +119,28 @@ func (s *Server) createPaymentMethod(rq *request) (any, error) {
 		}
 		return payments.CollectNow(ctx, tx, rq.project, u.ID, now)
 	})
+	return out, err
+}
+
+// methodTx stores what a provider answered about a payment method in one
+// transaction at the project's clock, then runs the charges it decided
+// (a method collects the user's failing payments at once).
+func (s *Server) methodTx(rq *request, f func(ctx context.Context, tx *store.Tx, now time.Time) error) error {
+	ctx := outbound.Track(rq.ctx)
+	err := s.db.InTx(ctx, func(tx *store.Tx) error {
+		now, err := projects.Now(ctx, tx, rq.project)
+		if err != nil {
+			return err
+		}
+		return f(ctx, tx, now)
+	})
 	if err != nil {
-		return nil, err
+		return err
 	}
 	if err := s.platform.Outbound.RunTracked(ctx); err != nil {
 		s.log.ErrorContext(ctx, "outbound operations after a request", "error", err)
 	}
-	return out, nil
+	return nil
 }
 
 func referencedUser(err error) error {

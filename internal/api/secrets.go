@@ -7,9 +7,10 @@ import (
 )
 
 // credentialPaths are the path prefixes whose remainder is itself a
-// credential: GET /qr/<token>.png returns an eSIM activation code to
-// anyone holding the URL. Logs show the prefix only.
-var credentialPaths = []string{"/qr/"}
+// credential: GET /qr/<token>.png returns an eSIM activation code, and
+// GET /documents/<token>.pdf an invoice or a receipt, to anyone holding
+// the URL. Logs show the prefix only.
+var credentialPaths = []string{"/qr/", "/documents/"}
 
 // redacted stands in for a credential cut out of a log line.
 const redacted = "[redacted]"

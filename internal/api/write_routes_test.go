@@ -170,6 +170,7 @@ func validWriteBodies(ww *writeWorld, receiver string) map[string]any {
 		"DELETE /projects/{project}/paymentMethods/{paymentMethod}":                        nil,
 		"POST /projects/{project}/payments/{payment}/refund":                               map[string]any{"amount": 1},
 		"POST /testing/projects/{project}/paymentTokens":                                   map[string]any{"number": "4242424242424242"},
+		"POST /testing/projects/{project}/paymentMethods/{paymentMethod}/confirm":          map[string]any{"clientSecret": "simpm_x_secret_y"},
 		"POST /projects/{project}/vouchers":                                                map[string]any{"name": "Spring", "priceDiscountPercentage": 5, "recurrence": map[string]any{"type": "once"}},
 		"POST /projects/{project}/vouchers/{voucher}/retire":                               nil,
 		"POST /projects/{project}/vouchers/{voucher}/codes":                                map[string]any{"code": "SPRING"},

@@ -7,13 +7,17 @@ import (
 	"fmt"
 	"time"
 
+	"cellgate/internal/documents"
 	"cellgate/internal/money"
 	"cellgate/internal/store"
 )
 
-const invoiceColumns = `id, user_id, subscription_id, reason, status, currency, period_number, period_start, period_end, address_id,
+var invoiceColumns = `id, user_id, subscription_id, reason, status, currency, period_number, period_start, period_end, address_id,
 	subtotal, discount, tax, total, applied_balance, tax_exemption_reason, line_items, fees, due_at, finalized_at, paid_at,
-	voided_at, created_at, overdue_at, warned_at, overdue_since, payment_id`
+	voided_at, created_at, overdue_at, warned_at, overdue_since, payment_id, ` + fileTokenColumn
+
+// fileTokenColumn reads the token of the invoice's PDF (docs/payments.md).
+var fileTokenColumn = documents.TokenColumn(documents.KindInvoice, "invoices.id")
 
 func insertInvoice(ctx context.Context, tx *store.Tx, project string, inv *Invoice) error {
 	lines, err := json.Marshal(inv.LineItems)
@@ -77,13 +81,13 @@ func scanInvoice(row store.Scanner) (*Invoice, error) {
 		currency, lines, fees               string
 		pStart, pEnd, due, fin, paid, voids sql.NullInt64
 		overdueAt, warned, overdueSince     sql.NullInt64
-		address, exemption, payment         sql.NullString
+		address, exemption, payment, file   sql.NullString
 		subtotal, discount, tx, total, bal  int64
 		created                             int64
 	)
 	err := row.Scan(&inv.ID, &inv.User, &inv.Subscription, &inv.Reason, &inv.Status, &currency, &inv.periodNumber, &pStart, &pEnd,
 		&address, &subtotal, &discount, &tx, &total, &bal, &exemption, &lines, &fees, &due, &fin, &paid, &voids, &created,
-		&overdueAt, &warned, &overdueSince, &payment)
+		&overdueAt, &warned, &overdueSince, &payment, &file)
 	if err != nil {
 		return nil, err
 	}
@@ -103,6 +107,7 @@ func scanInvoice(row store.Scanner) (*Invoice, error) {
 	if payment.Valid {
 		inv.Payment = &payment.String
 	}
+	inv.FileURL = documents.URL(file)
 	if pStart.Valid && pEnd.Valid {
 		inv.Period = &InvoicePeriod{Number: inv.periodNumber, Start: store.Time(pStart.Int64), End: store.Time(pEnd.Int64)}
 	}

@@ -2,11 +2,13 @@ package billing
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"time"
 
 	"cellgate/internal/billing/tax"
 	"cellgate/internal/catalog"
+	"cellgate/internal/documents"
 	"cellgate/internal/errs"
 	"cellgate/internal/events"
 	"cellgate/internal/ids"
@@ -108,6 +110,11 @@ func (e *Invoices) finalize(ctx context.Context, tx *store.Tx, inv *Invoice, in 
 	if err := insertInvoice(ctx, tx, in.project, inv); err != nil {
 		return err
 	}
+	file, err := documents.Issue(ctx, tx, in.project, documents.KindInvoice, inv.ID, in.now)
+	if err != nil {
+		return err
+	}
+	inv.FileURL = documents.URL(sql.NullString{String: file, Valid: true})
 	if err := events.Record(ctx, tx, in.project, "invoice.finalized", inv.ID, inv, in.now); err != nil {
 		return err
 	}

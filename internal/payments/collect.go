@@ -2,9 +2,14 @@ package payments
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"fmt"
+	"strings"
 	"time"
 
+	"cellgate/internal/documents"
+	"cellgate/internal/email"
 	"cellgate/internal/events"
 	"cellgate/internal/ids"
 	"cellgate/internal/money"
@@ -95,6 +100,11 @@ func Succeeded(ctx context.Context, tx *store.Tx, project string, p *Payment, op
 	if err := save(ctx, tx, p, now); err != nil {
 		return err
 	}
+	receipt, err := documents.Issue(ctx, tx, project, documents.KindReceipt, p.ID, now)
+	if err != nil {
+		return err
+	}
+	p.Receipt = documents.URL(sql.NullString{String: receipt, Valid: true})
 	if res.CheckDisputeAt != nil {
 		if err := enqueueDisputeCheck(ctx, tx, project, op.Target, p, *res.CheckDisputeAt); err != nil {
 			return err
@@ -137,10 +147,43 @@ func Declined(ctx context.Context, tx *store.Tx, project string, p *Payment, op 
 	}
 	retry := p.FailedAttempts - 1
 	if !set.Enabled() || retry >= len(set.RetryScheduleDays) {
-		return true, nil
+		return true, notifyFailed(ctx, tx, project, p, nil, now)
 	}
 	next := p.firstFailedAt.Add(time.Duration(set.RetryScheduleDays[retry]) * 24 * time.Hour)
+	if err := notifyFailed(ctx, tx, project, p, &next, now); err != nil {
+		return false, err
+	}
 	return false, enqueueCharge(ctx, tx, project, *set.Provider, p, next)
+}
+
+// notifyFailed tells the user by email that a charge was declined, why,
+// and when it is tried again (next; nil after the last retry), through
+// the outbox in the deciding transaction (seed 000: the user is notified
+// of a failed payment). A user without a stored address (deleted) gets
+// none. The user row is read without a lock: payments come before users
+// in the lock order only through a new method (docs/payments.md).
+func notifyFailed(ctx context.Context, tx *store.Tx, project string, p *Payment, next *time.Time, now time.Time) error {
+	var to string
+	err := tx.QueryRow(ctx, `SELECT email FROM users WHERE id = ? AND project_id = ? AND status <> 'deleted'`, p.User, project).Scan(&to)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("payments: address of %s: %w", p.User, err)
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "We could not collect your payment of %s for invoice %s.\n", money.Format(p.Amount.Amount, p.Amount.Currency), p.Invoice)
+	if p.FailureMessage != nil && *p.FailureMessage != "" {
+		fmt.Fprintf(&b, "Reason: %s\n", *p.FailureMessage)
+	}
+	if next != nil {
+		fmt.Fprintf(&b, "We will try again on %s. ", next.UTC().Format("January 2, 2006"))
+	} else {
+		b.WriteString("This was the last attempt; the invoice is now overdue. ")
+	}
+	b.WriteString("Adding a new payment method collects the payment at once.\n")
+	_, err = email.Send(ctx, tx, project, to, "Your payment failed", b.String(), now)
+	return err
 }
 
 // chargeQueued reports whether a charge of the payment other than op is

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"time"
 
+	"cellgate/internal/documents"
 	"cellgate/internal/errs"
 	"cellgate/internal/events"
 	"cellgate/internal/money"
@@ -63,8 +64,9 @@ type Payment struct {
 	firstFailedAt   *time.Time
 }
 
-const paymentColumns = `id, invoice_id, user_id, reason, status, currency, amount, discount, method_id, charge_ref, failed_attempts,
-	failure_code, failure_message, first_failed_at, attempted_at, refunded, dispute_status, dispute_closed_at, created_at`
+var paymentColumns = `id, invoice_id, user_id, reason, status, currency, amount, discount, method_id, charge_ref, failed_attempts,
+	failure_code, failure_message, first_failed_at, attempted_at, refunded, dispute_status, dispute_closed_at, created_at, ` +
+	documents.TokenColumn(documents.KindReceipt, "payments.id")
 
 func scanPayment(row store.Scanner) (*Payment, error) {
 	var (
@@ -72,10 +74,11 @@ func scanPayment(row store.Scanner) (*Payment, error) {
 		currency                                string
 		amount, discount, refunded, created     int64
 		method, charge, code, msg, dispute      sql.NullString
+		receipt                                 sql.NullString
 		firstFailed, attempted, disputeClosedAt sql.NullInt64
 	)
 	err := row.Scan(&p.ID, &p.Invoice, &p.User, &p.Reason, &p.Status, &currency, &amount, &discount, &method, &charge,
-		&p.FailedAttempts, &code, &msg, &firstFailed, &attempted, &refunded, &dispute, &disputeClosedAt, &created)
+		&p.FailedAttempts, &code, &msg, &firstFailed, &attempted, &refunded, &dispute, &disputeClosedAt, &created, &receipt)
 	if err != nil {
 		return nil, err
 	}
@@ -86,6 +89,7 @@ func scanPayment(row store.Scanner) (*Payment, error) {
 	p.FailureCode, p.FailureMessage = nullString(code), nullString(msg)
 	p.firstFailedAt, p.AttemptedAt, p.DisputeClosedAt = store.NullTime(firstFailed), store.NullTime(attempted), store.NullTime(disputeClosedAt)
 	p.dispute = dispute.String
+	p.Receipt = documents.URL(receipt)
 	if p.dispute == DisputeLost || p.dispute == DisputeWon {
 		p.DisputeOutcome = p.dispute
 	}

@@ -73,12 +73,12 @@ type Subscription struct {
 }
 
 // BillingView is the billing of a billed subscription: its delinquency
-// overrides as given at creation (null follows the project) and its
-// discount (none until vouchers exist).
+// overrides as given at creation (null follows the project) and the
+// discount its current period gets.
 type BillingView struct {
-	Discount             any     `json:"discount"`
-	InvoiceOverdueDays   *int    `json:"invoiceOverdueDays"`
-	InvoiceOverdueAction *string `json:"invoiceOverdueAction"`
+	Discount             *Discount `json:"discount"`
+	InvoiceOverdueDays   *int      `json:"invoiceOverdueDays"`
+	InvoiceOverdueAction *string   `json:"invoiceOverdueAction"`
 }
 
 // Cancellation says why a subscription ends or ended.

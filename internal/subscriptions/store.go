@@ -167,6 +167,9 @@ func view(ctx context.Context, q store.Querier, r *record, now time.Time) (*Subs
 	}
 	if r.Billed {
 		v.Billing = &BillingView{InvoiceOverdueDays: r.OverdueDays, InvoiceOverdueAction: r.OverdueAction}
+		if v.Billing.Discount, err = discountOf(ctx, q, r); err != nil {
+			return nil, err
+		}
 	}
 	if r.live() {
 		p := *r.Period

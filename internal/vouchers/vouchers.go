@@ -18,6 +18,7 @@ import (
 	"cellgate/internal/ids"
 	"cellgate/internal/money"
 	"cellgate/internal/store"
+	"cellgate/internal/subscriptions"
 )
 
 // Prefix is the id prefix of vouchers; CodePrefix that of their codes.
@@ -45,6 +46,17 @@ var Statuses = []string{StatusAvailable, StatusRetired}
 
 func init() {
 	events.Register("voucher.created", "voucher.retired")
+	subscriptions.SetDiscountSource(discountOf)
+}
+
+// discountOf is subscription.billing.discount: the redeemed voucher while
+// its recurrence covers the period (Covers), whatever its status since.
+func discountOf(ctx context.Context, q store.Querier, project, subscription string, n int, start, activated *time.Time) (*subscriptions.Discount, error) {
+	v, err := Of(ctx, q, project, subscription)
+	if err != nil || v == nil || !v.Covers(n, start, activated) {
+		return nil, err
+	}
+	return &subscriptions.Discount{Voucher: v.ID}, nil
 }
 
 // Voucher is the API representation.
