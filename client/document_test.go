@@ -33,9 +33,10 @@ func readDocument(t *testing.T) document {
 }
 
 // notForClients are the operations a project's API client does not call:
-// the operator endpoints, the QR image behind a credential URL and what
-// carriers and payment providers send.
-var notForClients = []string{"getHealth", "getReadiness", "getMetrics", "getOpenAPIDocument", "getQrCode", "receiveCarrierCallback", "receiveStripeWebhook"}
+// the operator endpoints, the QR image and the PDFs behind the URLs the
+// resources give, and what carriers and payment providers send.
+var notForClients = []string{"getHealth", "getReadiness", "getMetrics", "getOpenAPIDocument", "getQrCode", "getDocument",
+	"receiveCarrierCallback", "receiveStripeWebhook"}
 
 // TestClientOperationsMatchTheDocument: every operation of the client is
 // in the document with the same method and path, and every operation of

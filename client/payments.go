@@ -158,6 +158,13 @@ func (c *Client) CreatePaymentToken(ctx context.Context, number string) (*Paymen
 	return do[PaymentToken](ctx, c, "createPaymentToken", nil, nil, map[string]string{"number": number})
 }
 
+// ConfirmPaymentMethod confirms a test project's method that requires
+// confirmation, as the user would with the provider, with the
+// clientSecret its creation answered.
+func (c *Client) ConfirmPaymentMethod(ctx context.Context, id, clientSecret string) (*PaymentMethod, error) {
+	return do[PaymentMethod](ctx, c, "confirmPaymentMethod", ids(id), nil, map[string]string{"clientSecret": clientSecret})
+}
+
 // CreateVoucher takes the voucher as the document's VoucherCreate
 // describes it.
 func (c *Client) CreateVoucher(ctx context.Context, in Fields) (*Voucher, error) {
