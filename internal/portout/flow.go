@@ -57,13 +57,13 @@ func (s *Service) Create(ctx context.Context, tx *store.Tx, project string, in C
 	if err != nil {
 		return nil, err
 	}
-	if err := eligible(sub, now); err != nil {
-		return nil, err
-	}
 	if open, err := porting.OpenFor(ctx, tx, project, sub.ID); err != nil || open {
 		if err == nil {
 			err = errs.Conflict("portOutConflictsWithPorting", "The subscription %s waits for a porting of its number; it cannot be ported out before the porting finishes.", sub.ID)
 		}
+		return nil, err
+	}
+	if err := eligible(sub, now); err != nil {
 		return nil, err
 	}
 	r := &record{ID: ids.New(Prefix), Project: project, Subscription: sub.ID, User: sub.User.ID, Provider: sub.Plan.Provider,

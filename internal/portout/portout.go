@@ -220,3 +220,21 @@ type Service struct {
 	Carriers      *network.Registry
 	Subscriptions *subscriptions.Service
 }
+
+// Line names the line a port-out is about at its carrier: the provider,
+// the subscription's ICCID and the number. The testing endpoint that
+// plays the recipient carrier needs it.
+func Line(ctx context.Context, q store.Querier, project, id string, now time.Time) (provider, iccid, phone string, err error) {
+	r, err := load(ctx, q, project, id)
+	if err != nil {
+		return "", "", "", err
+	}
+	sub, err := subscriptions.Get(ctx, q, project, r.Subscription, now)
+	if err != nil {
+		return "", "", "", err
+	}
+	if sub.SIM != nil {
+		iccid = sub.SIM.ICCID
+	}
+	return r.Provider, iccid, r.PhoneNumber, nil
+}
