@@ -87,6 +87,8 @@ func TestClientTypesMatchTheDocument(t *testing.T) {
 		"ProviderFault": ProviderFault{}, "ProviderFaultInput": ProviderFaultInput{},
 		"UsageRecord": UsageRecord{}, "UsageBalance": UsageBalance{}, "UsageSimulate": UsageSimulate{},
 		"TrafficModelInput": TrafficModelInput{}, "TrafficModel": TrafficModel{},
+		"Consent": Consent{}, "PortOut": PortOut{}, "PortOutCreate": PortOutCreate{}, "PortOutCredentials": PortOutCredentials{},
+		"ConsentRequest": ConsentRequest{}, "ConsentDecision": ConsentDecision{},
 	} {
 		s, ok := d.Components.Schemas[schema]
 		if !ok {

@@ -158,7 +158,9 @@ func TestPortOutConflicts(t *testing.T) {
 // project.
 func (w *world) consentToken() string {
 	w.t.Helper()
-	var page struct{ Items []struct{ Subject, Text string } }
+	var page struct {
+		Items []struct{ Subject, Text string }
+	}
 	w.Get("/testing/projects/" + w.Project + "/emails").Expect(http.StatusOK).Decode(&page)
 	for _, m := range page.Items {
 		if t := regexp.MustCompile(`/consent#(csr_[0-9A-Za-z]+\.[0-9A-Za-z_-]+)`).FindStringSubmatch(m.Text); t != nil {
