@@ -333,3 +333,42 @@ func TestSimulatorRemembersPortingsAcrossARestart(t *testing.T) {
 		}
 	})
 }
+
+// TestPortOutCredentialsNeverLeave: the credentials show only in the
+// answer of GET .../credentials; no other response, event, log line,
+// operation row or simulator state holds the PIN, and the consent token
+// is in no log either.
+func TestPortOutCredentialsNeverLeave(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		cfg, logs := observedConfig()
+		w := newWorldWith(t, db, cfg)
+		w.requireConsent()
+		s := w.activeSub(w.plan(nil), w.user(nil), "auto")
+		p := w.createPortOut(s.ID)
+		token := w.consentToken()
+		w.decide("approve", token).Expect(http.StatusOK)
+		account, pin := w.credentials(p.ID)
+		bodies := [][]byte{w.Get(w.P("/portOuts/" + p.ID)).Expect(http.StatusOK).Body,
+			w.Get(w.P("/portOuts?limit=200")).Expect(http.StatusOK).Body,
+			w.Get(w.P("/events?limit=200")).Expect(http.StatusOK).Body}
+		w.Post("/testing/projects/"+w.Project+"/portOuts/"+p.ID+"/complete", nil).Expect(http.StatusOK)
+		bodies = append(bodies, w.Get(w.P("/events?limit=200")).Expect(http.StatusOK).Body)
+		for i, b := range bodies {
+			if strings.Contains(string(b), pin) || strings.Contains(string(b), account) {
+				t.Fatalf("response %d shows a credential: %s", i, b)
+			}
+		}
+		if text := logs.text(); strings.Contains(text, pin) || strings.Contains(text, token) {
+			t.Fatal("the log shows the PIN or the consent token")
+		}
+		var n int
+		for _, q := range []string{`SELECT COUNT(*) FROM operations WHERE payload LIKE ? OR result LIKE ? OR last_error LIKE ?`,
+			`SELECT COUNT(*) FROM simulator_state WHERE state LIKE ? OR state LIKE ? OR state LIKE ?`,
+			`SELECT COUNT(*) FROM port_outs WHERE account_pin LIKE ? OR account_pin LIKE ? OR account_pin LIKE ?`} {
+			if err := db.QueryRow(t.Context(), q, "%"+pin+"%", "%"+pin+"%", "%"+pin+"%").Scan(&n); err != nil || n != 0 {
+				t.Fatalf("%s: %d rows hold the PIN (%v)", q, n, err)
+			}
+		}
+	})
+}
