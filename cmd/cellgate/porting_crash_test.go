@@ -2,12 +2,10 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"math/rand/v2"
 	"net/http"
 	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -39,20 +37,7 @@ func TestKilledServerSubmitsEachPortingOnce(t *testing.T) {
 	_, carrier, simURL := startCarrierSim(t, bin, "--profile", "fast", "--profiles", fastProfile(t))
 	ctx := context.Background()
 	mustDo(t, carrier.InjectFault(ctx, network.Fault{Latency: network.Duration(200 * time.Millisecond)}))
-	carriers := writeFile(t, "carriers.json", fmt.Sprintf(`{"providers": [
-		{"id": "acme", "name": "Acme Mobile", "homeCountry": "US", "countryCode": "1", "iccidIssuer": "42", "kind": "http", "url": %q, "secret": %q, "timeout": "5s"}]}`,
-		simURL, simSecret))
-	dbURL := "sqlite:" + filepath.Join(t.TempDir(), "porting-crash.db")
-	out, stderr, code := run(t, bin, childEnv(), t.TempDir(), "project", "create", "live", "--type", "live", "--database", dbURL)
-	if code != 0 {
-		t.Fatalf("project create: %d\n%s", code, stderr)
-	}
-	var project struct{ APIKey string }
-	mustDo(t, json.Unmarshal([]byte(out), &project))
-	addr := freeAddr(t)
-	srv := &crashServer{t: t, bin: bin, args: []string{"serve", "--addr", addr, "--carriers", carriers, "--database", dbURL, "--poll-interval", "100ms"}}
-	srv.start()
-	api := &retryingClient{base: "http://" + addr + "/projects/live", key: project.APIKey}
+	srv, api, dbURL := startLiveCrashServer(t, bin, simURL, "porting-crash")
 	plan := api.create(t, "plan", "/plans", `{"name":"Acme eSIM","provider":"acme","simTypes":["eSIM"],"price":{"amount":1000,"currency":"USD"},
 		"allowances":{"dataBytes":null,"voiceSeconds":null,"smsMessages":null},"validity":{"value":1,"unit":"month","type":"recurring"}}`)
 
