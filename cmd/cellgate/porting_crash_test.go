@@ -3,13 +3,10 @@ package main
 import (
 	"context"
 	"fmt"
-	"math/rand/v2"
 	"net/http"
 	"os"
 	"strconv"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -33,40 +30,17 @@ func TestKilledServerSubmitsEachPortingOnce(t *testing.T) {
 		t.Skip("builds and kills the real binary")
 	}
 	kills, n := envInt(t, "CELLGATE_CRASH_TRIALS", 8), envInt(t, "CELLGATE_CRASH_PORTINGS", 60)
-	bin := buildBinary(t)
-	_, carrier, simURL := startCarrierSim(t, bin, "--profile", "fast", "--profiles", fastProfile(t))
-	ctx := context.Background()
-	mustDo(t, carrier.InjectFault(ctx, network.Fault{Latency: network.Duration(200 * time.Millisecond)}))
-	srv, api, dbURL := startLiveCrashServer(t, bin, simURL, "porting-crash")
-	plan := api.create(t, "plan", "/plans", `{"name":"Acme eSIM","provider":"acme","simTypes":["eSIM"],"price":{"amount":1000,"currency":"USD"},
-		"allowances":{"dataBytes":null,"voiceSeconds":null,"smsMessages":null},"validity":{"value":1,"unit":"month","type":"recurring"}}`)
-
-	var (
-		wg       sync.WaitGroup
-		next     atomic.Int64
-		portings = make([]string, n)
-	)
-	for range 8 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := int(next.Add(1)) - 1; i < n && !t.Failed(); i = int(next.Add(1)) - 1 {
-				is := strconv.Itoa(i)
-				user := api.create(t, "user"+is, "/users", fmt.Sprintf(`{"email":"u%d@example.com"}`, i))
-				p := api.create(t, "porting"+is, "/portings", fmt.Sprintf(`{"phoneNumber":"+1212555%04d","provider":"acme","user":%q}`, i, user))
-				api.patch(t, "/portings/"+p, fmt.Sprintf(`{"donorProvider":%q,"accountNumber":"A%d","accountPin":"1234","firstName":"F","lastName":"L"}`, attDonor, i))
-				api.create(t, "sub"+is, "/subscriptions", fmt.Sprintf(`{"plan":%q,"user":%q,"sim":"auto","porting":%q}`, plan, user, p))
-				portings[i] = p
-			}
-		}()
-	}
-	rng := rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 2))
-	for range kills {
-		time.Sleep(time.Duration(100+rng.IntN(400)) * time.Millisecond)
-		srv.kill()
-		srv.start()
-	}
-	wg.Wait()
+	lc, ctx := startLiveCrash(t, "porting-crash"), context.Background()
+	srv, api, dbURL, carrier, plan := lc.srv, lc.api, lc.dbURL, lc.carrier, lc.plan
+	portings := make([]string, n)
+	lc.inParallel(t, n, kills, func(i int) {
+		is := strconv.Itoa(i)
+		user := api.create(t, "user"+is, "/users", fmt.Sprintf(`{"email":"u%d@example.com"}`, i))
+		p := api.create(t, "porting"+is, "/portings", fmt.Sprintf(`{"phoneNumber":"+1212555%04d","provider":"acme","user":%q}`, i, user))
+		api.patch(t, "/portings/"+p, fmt.Sprintf(`{"donorProvider":%q,"accountNumber":"A%d","accountPin":"1234","firstName":"F","lastName":"L"}`, attDonor, i))
+		api.create(t, "sub"+is, "/subscriptions", fmt.Sprintf(`{"plan":%q,"user":%q,"sim":"auto","porting":%q}`, plan, user, p))
+		portings[i] = p
+	})
 
 	db, err := store.Open(ctx, dbURL)
 	mustDo(t, err)

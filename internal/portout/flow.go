@@ -23,7 +23,8 @@ import (
 )
 
 // OpCredentials asks the carrier for the credentials (outbound operation,
-// docs/outbound.md); its payload is the port-out's id only.
+// docs/outbound.md); its subject is the port-out, and its payload names
+// it again and holds nothing else.
 const OpCredentials = "carrier.portOutCredentials"
 
 // KindExpire is the timer that ends issued credentials at their expiry.
@@ -119,26 +120,14 @@ func (s *Service) Operations() outbound.Kinds {
 		}}}
 }
 
-func refOf(op outbound.Operation) (string, error) {
-	var p ref
-	if err := op.Decode(&p); err != nil {
-		return "", outbound.PermanentError(err)
-	}
-	return p.PortOut, nil
-}
-
 // performCredentials asks the carrier for the line's credentials, with
 // the operation's key: a repeated call after a crash gets the same ones.
 func (s *Service) performCredentials(ctx context.Context, op outbound.Operation, now time.Time) (any, error) {
-	id, err := refOf(op)
-	if err != nil {
-		return nil, err
-	}
 	carrier, err := s.Carriers.Provider(op.Target)
 	if err != nil {
 		return nil, outbound.PermanentError(err)
 	}
-	r, err := load(ctx, s.DB, op.Project, id)
+	r, err := load(ctx, s.DB, op.Project, op.Subject)
 	if err != nil {
 		return nil, err
 	}
@@ -161,11 +150,7 @@ func (s *Service) applyCredentials(ctx context.Context, tx *store.Tx, op outboun
 	if err := json.Unmarshal(result, &c); err != nil {
 		return err
 	}
-	id, err := refOf(op)
-	if err != nil {
-		return err
-	}
-	r, err := load(ctx, tx, op.Project, id)
+	r, err := load(ctx, tx, op.Project, op.Subject)
 	if err != nil || r.Status != StatusProcessing {
 		return err
 	}
@@ -186,11 +171,7 @@ func (s *Service) applyCredentials(ctx context.Context, tx *store.Tx, op outboun
 // failCredentials: the carrier refused for good; the port-out fails (no
 // failureReason: the reference's reasons are about consent).
 func (s *Service) failCredentials(ctx context.Context, tx *store.Tx, op outbound.Operation, now time.Time) error {
-	id, err := refOf(op)
-	if err != nil {
-		return err
-	}
-	r, err := load(ctx, tx, op.Project, id)
+	r, err := load(ctx, tx, op.Project, op.Subject)
 	if err != nil || r.Status != StatusProcessing {
 		return err
 	}
