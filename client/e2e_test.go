@@ -19,15 +19,7 @@ import (
 // snapshot restored, a webhook endpoint, events, and typed errors.
 func TestClientEndToEnd(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
-		ctx := context.Background()
-		env := apitest.New(t, db)
-		c := client.New(env.Server.URL, env.Project, env.Key)
-		must := func(err error) {
-			t.Helper()
-			if err != nil {
-				t.Fatal(err)
-			}
-		}
+		ctx, c, must := start(t, db)
 		if _, err := c.AdvanceTestClock(ctx, client.To(time.Date(2030, 1, 31, 9, 0, 0, 0, time.UTC))); err != nil {
 			t.Fatal(err)
 		}
@@ -125,4 +117,17 @@ func TestClientEndToEnd(t *testing.T) {
 			t.Errorf("idempotent retry: %+v, %v; want %s", again, err, first.ID)
 		}
 	})
+}
+
+// start serves a test project on db and returns a client for it and a
+// check that stops the test on an error.
+func start(t *testing.T, db *store.DB) (context.Context, *client.Client, func(error)) {
+	env := apitest.New(t, db)
+	must := func(err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	return context.Background(), client.New(env.Server.URL, env.Project, env.Key), must
 }

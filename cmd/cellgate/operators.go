@@ -22,6 +22,7 @@ import (
 func operatorCmd(ctx context.Context, args []string, stdout io.Writer) error {
 	return dispatch(ctx, "operator", map[string]subcommand{
 		"create": {"EMAIL --project P [--role ROLE] [--password-stdin] [flags]", operatorCreate},
+		"totp":   {"EMAIL [--disable] [flags]", operatorTOTP},
 	}, args, stdout)
 }
 
@@ -74,9 +75,50 @@ func operatorCreate(ctx context.Context, args []string, stdout io.Writer) error 
 	if err != nil {
 		return err
 	}
+	return printJSON(stdout, out)
+}
+
+func printJSON(stdout io.Writer, v any) error {
 	enc := json.NewEncoder(stdout)
 	enc.SetIndent("", "  ")
-	return enc.Encode(out)
+	return enc.Encode(v)
+}
+
+// operatorTOTP turns TOTP on for an operator (a new secret each time,
+// printed once with its otpauth URI for an authenticator app) or off.
+func operatorTOTP(ctx context.Context, args []string, stdout io.Writer) error {
+	fs := newFlags("operator totp", "EMAIL [--disable] [flags]", stdout)
+	fs.about = "Turns TOTP on for the console operator EMAIL and prints the new secret and its otpauth:// URI as JSON, shown only here; " +
+		"from then on a console login needs a current code. With --disable, turns it off."
+	disable := fs.Bool("disable", false, "turn TOTP off: the password alone logs in again")
+	dbURL := databaseFlag(fs.FlagSet)
+	pos, err := fs.parse(args, "EMAIL")
+	if err != nil {
+		return err
+	}
+	db, err := openDatabase(ctx, *dbURL, newLogger(slog.LevelWarn))
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	var out any
+	err = db.InTx(ctx, func(tx *store.Tx) error {
+		op, err := operators.FindByEmail(ctx, tx, pos[0])
+		if err != nil {
+			return err
+		}
+		if *disable {
+			out = map[string]any{"email": op.Email, "totp": false}
+			return operators.DisableTOTP(ctx, tx, op.ID)
+		}
+		enrolled, err := operators.EnableTOTP(ctx, tx, op)
+		out = enrolled
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	return printJSON(stdout, out)
 }
 
 // ensureOperator gives email role in project, creating the account (with

@@ -6,6 +6,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pquerna/otp/totp"
+
 	"cellgate/internal/operators"
 	"cellgate/internal/projects"
 	"cellgate/internal/store"
@@ -31,7 +33,7 @@ func TestOperatorCreateGivesALoginAndARole(t *testing.T) {
 		if out["created"] != true || len(pw) != 20 || !strings.HasPrefix(out["member"].(string), "mbr_") {
 			t.Fatalf("operator create printed %v", out)
 		}
-		token, err := operators.Login(ctx, db, "ops@example.com", pw, time.Now())
+		token, err := operators.Login(ctx, db, "ops@example.com", pw, "", time.Now())
 		if err != nil {
 			t.Fatalf("log in with the printed password: %v", err)
 		}
@@ -51,6 +53,44 @@ func TestOperatorCreateGivesALoginAndARole(t *testing.T) {
 			if _, err := c.run(args...); err == nil {
 				t.Errorf("operator %v succeeded", args)
 			}
+		}
+	})
+}
+
+// TestOperatorTOTPCommandTurnsCodesOnAndOff: the printed secret's codes
+// log in; without one the password is refused until --disable.
+func TestOperatorTOTPCommandTurnsCodesOnAndOff(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		mustDo(t, db.InTx(ctx, func(tx *store.Tx) error {
+			_, err := projects.Create(ctx, tx, projects.CreateInput{ID: "acme", Type: projects.TypeTest}, time.Now())
+			return err
+		}))
+		c := jsonCLI{t: t, db: db, cmd: operatorCmd}
+		pw := c.must("create", "totp@example.com", "--project", "acme")["password"].(string)
+		on := c.must("totp", "totp@example.com")
+		secret, _ := on["secret"].(string)
+		if uri, _ := on["uri"].(string); secret == "" || !strings.HasPrefix(uri, "otpauth://totp/") {
+			t.Fatalf("operator totp printed %v", on)
+		}
+		now := time.Now()
+		if _, err := operators.Login(ctx, db, "totp@example.com", pw, "", now); err == nil {
+			t.Fatal("a password without a code logged in with TOTP on")
+		}
+		code, err := totp.GenerateCode(secret, now)
+		mustDo(t, err)
+		if _, err := operators.Login(ctx, db, "totp@example.com", pw, code, now); err != nil {
+			t.Fatalf("a current code: %v", err)
+		}
+		if off := c.must("totp", "totp@example.com", "--disable"); off["totp"] != false {
+			t.Fatalf("operator totp --disable printed %v", off)
+		}
+		if _, err := operators.Login(ctx, db, "totp@example.com", pw, "", now); err != nil {
+			t.Fatalf("password only after --disable: %v", err)
+		}
+		if _, err := c.run("totp", "nobody@example.com"); err == nil {
+			t.Error("operator totp for an unknown email succeeded")
 		}
 	})
 }

@@ -2,14 +2,9 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
-	"math/rand/v2"
-	"net/http"
 	"os"
-	"path/filepath"
 	"strconv"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -34,21 +29,9 @@ func TestKilledServerChargesEveryInvoiceOnce(t *testing.T) {
 	}
 	kills, subs := envInt(t, "CELLGATE_CRASH_TRIALS", 20), envInt(t, "CELLGATE_CRASH_PAYMENTS", 200)
 	bin := buildBinary(t)
-	dbURL := "sqlite:" + filepath.Join(t.TempDir(), "pay.db")
-	out, stderr, code := run(t, bin, childEnv(), t.TempDir(), "project", "create", "live", "--type", "live", "--database", dbURL)
-	if code != 0 {
-		t.Fatalf("project create: %d\n%s", code, stderr)
-	}
-	var project struct{ APIKey string }
-	mustDo(t, json.Unmarshal([]byte(out), &project))
-
-	addr := freeAddr(t)
-	srv := &crashServer{t: t, bin: bin, args: []string{"serve", "--addr", addr, "--database", dbURL, "--poll-interval", "100ms",
-		"--payment-simulator-latency", "200ms"}}
-	srv.start()
-	api := &retryingClient{base: "http://" + addr + "/projects/live", key: project.APIKey}
-	patch(t, api, "", `{"billing":{"currency":"USD","paymentBehavior":"automatic"}}`)
-	patch(t, api, "/paymentSettings", `{"provider":"simulator"}`)
+	srv, api, dbURL := startLiveServer(t, bin, "pay.db", "--payment-simulator-latency", "200ms")
+	api.patch(t, "", `{"billing":{"currency":"USD","paymentBehavior":"automatic"}}`)
+	api.patch(t, "/paymentSettings", `{"provider":"simulator"}`)
 	plan := api.create(t, "plan", "/plans", `{"name":"Monthly","provider":"test","simTypes":["eSIM"],"price":{"amount":1000,"currency":"USD"},
 		"allowances":{"dataBytes":null,"voiceSeconds":null,"smsMessages":null},"validity":{"value":1,"unit":"month","type":"recurring"}}`)
 
@@ -68,12 +51,7 @@ func TestKilledServerChargesEveryInvoiceOnce(t *testing.T) {
 			}
 		}()
 	}
-	rng := rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 2))
-	for range kills {
-		time.Sleep(time.Duration(100+rng.IntN(400)) * time.Millisecond)
-		srv.kill()
-		srv.start()
-	}
+	srv.killRandomly(kills, func() int { return 0 })
 	wg.Wait()
 
 	ctx := context.Background()
@@ -85,13 +63,9 @@ func TestKilledServerChargesEveryInvoiceOnce(t *testing.T) {
 		mustDo(t, db.QueryRow(ctx, query, "live").Scan(&n))
 		return n
 	}
-	deadline := time.Now().Add(60 * time.Second)
-	for count(`SELECT COUNT(*) FROM invoices WHERE project_id = ? AND status = 'paid'`) < subs {
-		if time.Now().After(deadline) {
-			t.Fatalf("%d of %d invoices paid after 60s\nserver stderr:\n%s", count(`SELECT COUNT(*) FROM invoices WHERE project_id = ? AND status = 'paid'`), subs, srv.p.stderr.String())
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	srv.waitFor("invoices paid", subs, 60*time.Second, func() int {
+		return count(`SELECT COUNT(*) FROM invoices WHERE project_id = ? AND status = 'paid'`)
+	})
 	if n := count(`SELECT COUNT(*) FROM payments WHERE project_id = ? AND status = 'succeeded'`); n != subs {
 		t.Errorf("%d succeeded payments, want %d", n, subs)
 	}
@@ -121,26 +95,4 @@ func TestKilledServerChargesEveryInvoiceOnce(t *testing.T) {
 	}
 	t.Logf("%d payments across %d kills; %d charges were asked again after a kill and answered from the simulator's books", subs, kills, repeated)
 	srv.p.terminate()
-}
-
-// patch sends a PATCH until the server answers 200.
-func patch(t testing.TB, c *retryingClient, path, body string) {
-	deadline := time.Now().Add(20 * time.Second)
-	for {
-		req, err := http.NewRequest(http.MethodPatch, c.base+path, strings.NewReader(body))
-		mustDo(t, err)
-		req.Header.Set("Authorization", "Bearer "+c.key)
-		req.Header.Set("Content-Type", "application/json")
-		resp, err := crashHTTP.Do(req)
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return
-			}
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("PATCH %s: %v", path, err)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
 }

@@ -3,10 +3,10 @@ package main
 import (
 	"context"
 	"fmt"
-	"net/http"
 	"os"
 	"strconv"
-	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -30,17 +30,33 @@ func TestKilledServerSubmitsEachPortingOnce(t *testing.T) {
 		t.Skip("builds and kills the real binary")
 	}
 	kills, n := envInt(t, "CELLGATE_CRASH_TRIALS", 8), envInt(t, "CELLGATE_CRASH_PORTINGS", 60)
-	lc, ctx := startLiveCrash(t, "porting-crash"), context.Background()
-	srv, api, dbURL, carrier, plan := lc.srv, lc.api, lc.dbURL, lc.carrier, lc.plan
-	portings := make([]string, n)
-	lc.inParallel(t, n, kills, func(i int) {
-		is := strconv.Itoa(i)
-		user := api.create(t, "user"+is, "/users", fmt.Sprintf(`{"email":"u%d@example.com"}`, i))
-		p := api.create(t, "porting"+is, "/portings", fmt.Sprintf(`{"phoneNumber":"+1212555%04d","provider":"acme","user":%q}`, i, user))
-		api.patch(t, "/portings/"+p, fmt.Sprintf(`{"donorProvider":%q,"accountNumber":"A%d","accountPin":"1234","firstName":"F","lastName":"L"}`, attDonor, i))
-		api.create(t, "sub"+is, "/subscriptions", fmt.Sprintf(`{"plan":%q,"user":%q,"sim":"auto","porting":%q}`, plan, user, p))
-		portings[i] = p
-	})
+	bin := buildBinary(t)
+	ctx := context.Background()
+	carrier, carriers := acmeAdapter(t, bin)
+	srv, api, dbURL := startLiveServer(t, bin, "porting-crash.db", "--carriers", carriers)
+	plan := api.create(t, "plan", "/plans", acmePlan)
+
+	var (
+		wg       sync.WaitGroup
+		next     atomic.Int64
+		portings = make([]string, n)
+	)
+	for range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := int(next.Add(1)) - 1; i < n && !t.Failed(); i = int(next.Add(1)) - 1 {
+				is := strconv.Itoa(i)
+				user := api.create(t, "user"+is, "/users", fmt.Sprintf(`{"email":"u%d@example.com"}`, i))
+				p := api.create(t, "porting"+is, "/portings", fmt.Sprintf(`{"phoneNumber":"+1212555%04d","provider":"acme","user":%q}`, i, user))
+				api.patch(t, "/portings/"+p, fmt.Sprintf(`{"donorProvider":%q,"accountNumber":"A%d","accountPin":"1234","firstName":"F","lastName":"L"}`, attDonor, i))
+				api.create(t, "sub"+is, "/subscriptions", fmt.Sprintf(`{"plan":%q,"user":%q,"sim":"auto","porting":%q}`, plan, user, p))
+				portings[i] = p
+			}
+		}()
+	}
+	srv.killRandomly(kills, func() int { return 0 })
+	wg.Wait()
 
 	db, err := store.Open(ctx, dbURL)
 	mustDo(t, err)
@@ -50,13 +66,7 @@ func TestKilledServerSubmitsEachPortingOnce(t *testing.T) {
 		mustDo(t, db.QueryRow(ctx, `SELECT COUNT(*) FROM portings WHERE project_id = 'live' AND status = 'requested'`).Scan(&c))
 		return c
 	}
-	deadline := time.Now().Add(45 * time.Second)
-	for requested() < n {
-		if time.Now().After(deadline) {
-			t.Fatalf("%d of %d portings requested after 45s\nserver stderr:\n%s", requested(), n, srv.p.stderr.String())
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	srv.waitFor("portings requested", n, 45*time.Second, requested)
 	eff, err := carrier.Effects(ctx)
 	mustDo(t, err)
 	if len(eff[network.OpSubmitPorting]) != n {
@@ -68,32 +78,4 @@ func TestKilledServerSubmitsEachPortingOnce(t *testing.T) {
 		}
 	}
 	srv.p.terminate()
-}
-
-// patch repeats a PATCH until the server answers it (PATCH is idempotent
-// by nature: the same body twice leaves the same state).
-func (c *retryingClient) patch(t testing.TB, path, body string) {
-	deadline := time.Now().Add(40 * time.Second)
-	for {
-		req, err := http.NewRequest(http.MethodPatch, c.base+path, strings.NewReader(body))
-		mustDo(t, err)
-		req.Header.Set("Authorization", "Bearer "+c.key)
-		req.Header.Set("Content-Type", "application/json")
-		resp, err := crashHTTP.Do(req)
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return
-			}
-			if resp.StatusCode < 500 && resp.StatusCode != http.StatusConflict {
-				t.Errorf("PATCH %s: %d", path, resp.StatusCode)
-				return
-			}
-		}
-		if time.Now().After(deadline) {
-			t.Errorf("PATCH %s unanswered for 40s: %v", path, err)
-			return
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
 }

@@ -74,13 +74,7 @@ func TestTopUpBoughtAt95PercentRestoresData(t *testing.T) {
 		}
 
 		// Late usage from the top-up's days lands on the top-up.
-		var iccid string
-		if err := db.QueryRow(context.Background(), `SELECT m.iccid FROM sims m JOIN subscriptions s ON s.sim_id = m.id WHERE s.id = ?`, s.ID).Scan(&iccid); err != nil {
-			t.Fatal(err)
-		}
-		at := top.CurrentPeriod.Start.Add(24 * time.Hour)
-		late := network.UsageRecord{ICCID: iccid, PhoneNumber: *s.PhoneNumber, Start: at, End: at.Add(time.Hour), DataBytes: 300_000_000,
-			Country: "US", Roaming: network.RoamingNone, ReportedAt: w.now()}
+		late := w.dataRecord(iccidOf(t, db, s.ID), *s.PhoneNumber, top.CurrentPeriod.Start.Add(24*time.Hour), 300_000_000)
 		ingest(t, db, w.Project, []network.UsageRecord{late})
 		if got := addonUsed(t, db, top.ID); got != 450_000_000 {
 			t.Fatalf("late usage on the top-up = %d, want 450000000", got)

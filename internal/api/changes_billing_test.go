@@ -110,20 +110,8 @@ func TestRefusedRenewalChangeReissuesTheAdvanceInvoice(t *testing.T) {
 	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		w := billedWorld(t, db, map[string]any{"advanceInvoicingDays": 7})
-		s := w.blSub(nil)
-		cheap := w.planWith(500_000_000, 400, nil)
-		w.advanceTo(blAt(time.January, 20, 0))
-		c := w.changeOK(map[string]any{"subscription": s.ID, "plan": cheap, "when": "renewal"})
-		w.advanceTo(blFeb3.Add(time.Minute))
-		if adv := w.blInvoice(s.ID, 2); adv.LineItems[0].Amount != 400 {
-			t.Fatalf("advance invoice = %+v", adv)
-		}
-		w.Post("/testing/providers/test/faults", map[string]any{"operation": "lines.changePlan", "count": 1, "code": "lineNotActive"}).
-			Expect(http.StatusOK)
-		w.advanceTo(blFeb10.Add(-30 * time.Minute))
-		if got := w.change(c.ID); got.Status != "failed" {
-			t.Fatalf("change = %+v", got)
-		}
+		s, cheap, c, _ := w.renewalChangeInvoicedAhead()
+		w.refuseRenewalChange(c.ID)
 		invs := w.blPeriodInvoices(s.ID, 2)
 		if len(invs) != 2 || invs[0].Status != "finalized" || invs[0].LineItems[0].Amount != 1000 || invs[1].Status != "voided" {
 			t.Fatalf("period 2 invoices = %+v", invs)

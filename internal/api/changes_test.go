@@ -447,14 +447,7 @@ func TestChangeBadInputChangesNothing(t *testing.T) {
 func TestChangesReachTheCarrierOutsideTransactions(t *testing.T) {
 	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
-		var (
-			mu    sync.Mutex
-			calls []string
-		)
-		carriers := network.Default().Wrap(func(_ network.ProviderInfo, p network.Provider) network.Provider {
-			return txGuard{Provider: p, t: t, db: db, mu: &mu, calls: &calls}
-		})
-		w := newWorldOn(t, db, carriers)
+		w, carrierCalls := guardedWorld(t, db)
 		a, b := w.planWith(1_000_000_000, 1000, nil), w.planWith(2_000_000_000, 1500, nil)
 		s := w.activeSub(a, w.user(nil), "auto")
 		if got := w.change(w.changeOK(map[string]any{"subscription": s.ID, "plan": b, "when": "now"}).ID); got.Status != "applied" {
@@ -463,8 +456,7 @@ func TestChangesReachTheCarrierOutsideTransactions(t *testing.T) {
 		if got := w.change(w.changeOK(map[string]any{"subscription": s.ID, "sim": "auto", "when": "now"}).ID); got.Status != "applied" {
 			t.Fatalf("SIM swap %+v", got)
 		}
-		mu.Lock()
-		defer mu.Unlock()
+		calls := carrierCalls()
 		want := []string{"provisionESIM", "activate", "changePlan", "provisionESIM", "swapSIM"}
 		if !slices.Equal(calls, want) {
 			t.Fatalf("carrier calls %v, want %v", calls, want)

@@ -27,7 +27,7 @@ var snapshotTables = []string{"projects", "api_keys", "idempotency_keys", "users
 	"subscriptions", "sims", "phone_numbers", "number_sequences", "timeline", "webhook_endpoints", "webhook_deliveries",
 	"webhook_attempts", "quotes", "invoices", "credit_notes", "user_balances", "balance_entries",
 	"usage_feeds", "usage_days", "usage_periods", "usage_orphans", "usage_models",
-	"subscription_changes", "addons", "subscription_addons", "usage_addons"}
+	"subscription_changes", "addons", "subscription_addons", "usage_addons", "subscription_sim_history"}
 
 // snapshot maps a table to its row count and a checksum of its contents.
 type snapshot map[string]string

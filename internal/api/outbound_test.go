@@ -67,6 +67,28 @@ func (g txGuard) ChangePlan(ctx context.Context, req network.PlanChangeRequest) 
 	return g.Provider.ChangePlan(ctx, req)
 }
 
+func (g txGuard) SetAddonAllowance(ctx context.Context, req network.AddonAllowanceRequest) error {
+	g.check("addonAllowance")
+	return g.Provider.SetAddonAllowance(ctx, req)
+}
+
+// guardedWorld is a world whose carriers fail the test when called while
+// a transaction is open; carrierCalls lists the calls they got, in order.
+func guardedWorld(t *testing.T, db *store.DB) (w *world, carrierCalls func() []string) {
+	var (
+		mu    sync.Mutex
+		calls []string
+	)
+	carriers := network.Default().Wrap(func(_ network.ProviderInfo, p network.Provider) network.Provider {
+		return txGuard{Provider: p, t: t, db: db, mu: &mu, calls: &calls}
+	})
+	return newWorldOn(t, db, carriers), func() []string {
+		mu.Lock()
+		defer mu.Unlock()
+		return slices.Clone(calls)
+	}
+}
+
 // TestNoCarrierCallWhileATransactionIsOpen: a billed line's whole life
 // through the API (eSIM registration, activation, restriction for an
 // overdue invoice, restore on payment, the end) reaches the carrier only
@@ -74,14 +96,7 @@ func (g txGuard) ChangePlan(ctx context.Context, req network.PlanChangeRequest) 
 func TestNoCarrierCallWhileATransactionIsOpen(t *testing.T) {
 	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
-		var (
-			mu    sync.Mutex
-			calls []string
-		)
-		carriers := network.Default().Wrap(func(_ network.ProviderInfo, p network.Provider) network.Provider {
-			return txGuard{Provider: p, t: t, db: db, mu: &mu, calls: &calls}
-		})
-		w := newWorldOn(t, db, carriers)
+		w, carrierCalls := guardedWorld(t, db)
 		w.Patch(w.P(""), map[string]any{"billing": map[string]any{"invoiceOverdueDays": 2, "invoiceOverdueAction": "restrict"}}).
 			Expect(http.StatusOK)
 
@@ -94,8 +109,7 @@ func TestNoCarrierCallWhileATransactionIsOpen(t *testing.T) {
 		w.invoiceAction(inv.ID, "pay").Expect(http.StatusOK)
 		w.endNow(s.ID)
 
-		mu.Lock()
-		defer mu.Unlock()
+		calls := carrierCalls()
 		want := []string{"provisionESIM", "activate", "restrict", "restore", "deactivate"}
 		if !slices.Equal(calls, want) {
 			t.Fatalf("carrier calls %v, want %v", calls, want)

@@ -116,10 +116,12 @@ func (e *Invoices) issueOther(ctx context.Context, tx *store.Tx, b *subscription
 		reason: ReasonOther, periodNumber: number, line: line, now: now})
 }
 
-// RepriceNext reissues the next period's invoice of a subscription whose
-// renewal change failed: issued in advance on the change's plan and still
-// unpaid, it is voided and issued again on the plan the subscription
-// keeps. A paid one is left as it is (docs/changes.md).
+// RepriceNext prices the next period of a subscription whose renewal
+// change failed on the plan it keeps, when the advance invoice priced the
+// change's plan: unpaid, that invoice is voided and issued again; paid,
+// it is credited in full to the user's balance and the period is invoiced
+// again (reason other, the kept plan's price), which the balance pays
+// first. Either way the user pays the kept plan's price (docs/changes.md).
 func (e *Invoices) RepriceNext(ctx context.Context, tx *store.Tx, b *subscriptions.Billed, now time.Time) error {
 	set, err := settingsOf(ctx, tx, b.Project)
 	if err != nil || set == nil || b.Next == nil {
@@ -130,14 +132,25 @@ func (e *Invoices) RepriceNext(ctx context.Context, tx *store.Tx, b *subscriptio
 		return err
 	}
 	for _, inv := range invs {
-		if inv.periodNumber != b.Next.Number || inv.Status != StatusFinalized || len(inv.LineItems) == 0 || inv.LineItems[0].Plan == b.Plan.ID {
+		if inv.periodNumber != b.Next.Number || inv.Reason == ReasonOther || len(inv.LineItems) == 0 || inv.LineItems[0].Plan == b.Plan.ID {
 			continue
 		}
-		if err := markVoided(ctx, tx, b.Project, inv, now); err != nil {
+		switch inv.Status {
+		case StatusFinalized:
+			if err := markVoided(ctx, tx, b.Project, inv, now); err != nil {
+				return err
+			}
+			_, err := e.issueRenewal(ctx, tx, b, b.Next, set, now)
+			return err
+		case StatusPaid:
+			if _, err := creditToBalance(ctx, tx, b.Project, inv, originEnd, now); err != nil {
+				return err
+			}
+			line := &otherLine{amount: b.Plan.Price.Amount, description: fmt.Sprintf("%s (the plan change was refused)", b.Plan.Name),
+				span: &LinePeriod{Start: b.Next.Start, End: b.Next.End}}
+			_, err := e.issueOther(ctx, tx, b, b.Plan, set, line, now)
 			return err
 		}
-		_, err := e.issueRenewal(ctx, tx, b, b.Next, set, now)
-		return err
 	}
 	return nil
 }

@@ -88,14 +88,8 @@ func UpdateAddon(ctx context.Context, tx *store.Tx, project, id string, in Addon
 	if err := in.applyTo(&after, providers); err != nil {
 		return nil, err
 	}
-	if in.Status.Set && in.Status.Value != before.Status {
-		if err := validate.OneOf("status", in.Status.Value, AddonStatuses...); err != nil {
-			return nil, err
-		}
-		if !contains(addonMoves[before.Status], in.Status.Value) {
-			return nil, errs.Invalid("addonStatusTransitionInvalid", "An add-on cannot go from %s to %s.", before.Status, in.Status.Value)
-		}
-		after.Status = in.Status.Value
+	if after.Status, err = moveStatus("addonStatusTransitionInvalid", "An add-on", before.Status, in.Status, addonMoves, AddonStatuses...); err != nil {
+		return nil, err
 	}
 	if err := checkAddonPlans(ctx, tx, project, &after); err != nil {
 		return nil, err

@@ -12,6 +12,7 @@ import (
 	"cellgate/internal/events"
 	"cellgate/internal/ids"
 	"cellgate/internal/metadata"
+	"cellgate/internal/optional"
 	"cellgate/internal/store"
 	"cellgate/internal/validate"
 )
@@ -75,14 +76,8 @@ func UpdatePlan(ctx context.Context, tx *store.Tx, project, id string, in PlanIn
 	if err := in.applyTo(&after, providers); err != nil {
 		return nil, err
 	}
-	if in.Status.Set && in.Status.Value != before.Status {
-		if err := validate.OneOf("status", in.Status.Value, StatusDraft, StatusPending, StatusAvailable, StatusArchived); err != nil {
-			return nil, err
-		}
-		if !contains(statusMoves[before.Status], in.Status.Value) {
-			return nil, errs.Invalid("planStatusTransitionInvalid", "A plan cannot go from %s to %s.", before.Status, in.Status.Value)
-		}
-		after.Status = in.Status.Value
+	if after.Status, err = moveStatus("planStatusTransitionInvalid", "A plan", before.Status, in.Status, statusMoves, StatusDraft, StatusPending, StatusAvailable, StatusArchived); err != nil {
+		return nil, err
 	}
 	if after.Metadata, err = metadata.ApplyField(before.Metadata, in.Metadata); err != nil {
 		return nil, err
@@ -104,6 +99,22 @@ func UpdatePlan(ctx context.Context, tx *store.Tx, project, id string, in PlanIn
 		return nil, fmt.Errorf("catalog: update plan %s: %w", id, err)
 	}
 	return &after, events.RecordUpdate(ctx, tx, project, "plan.updated", id, before, &after, now)
+}
+
+// moveStatus is the status a PATCH asks for, checked against the moves
+// an operator may make: a catalog item's status only moves forward.
+// The error is code, saying what ("A plan") cannot go where.
+func moveStatus(code, what, from string, to optional.Value[string], moves map[string][]string, statuses ...string) (string, error) {
+	if !to.Set || to.Value == from {
+		return from, nil
+	}
+	if err := validate.OneOf("status", to.Value, statuses...); err != nil {
+		return "", err
+	}
+	if !contains(moves[from], to.Value) {
+		return "", errs.Invalid(code, "%s cannot go from %s to %s.", what, from, to.Value)
+	}
+	return to.Value, nil
 }
 
 // PlanInUse reports whether any subscription that has not ended uses the plan.

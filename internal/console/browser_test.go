@@ -64,7 +64,8 @@ func newChrome(t *testing.T, base string) *chrome {
 	}
 	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	ctx, cancelTab := chromedp.NewContext(actx)
-	ctx, cancelTime := context.WithTimeout(ctx, 90*time.Second)
+	// A whole journey takes 10-70 s; the bound only stops a hung browser.
+	ctx, cancelTime := context.WithTimeout(ctx, 4*time.Minute)
 	t.Cleanup(func() { cancelTime(); cancelTab(); cancelAlloc() })
 	c := &chrome{t: t, ctx: ctx, base: base, dir: artifacts(t)}
 	c.do(chromedp.Navigate("about:blank"))

@@ -46,7 +46,7 @@ func (c *Console) login(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	email, next := strings.TrimSpace(r.PostForm.Get("email")), safeNext(r.PostForm.Get("next"))
-	token, err := operators.Login(r.Context(), c.db, email, r.PostForm.Get("password"), c.now())
+	token, err := operators.Login(r.Context(), c.db, email, r.PostForm.Get("password"), strings.TrimSpace(r.PostForm.Get("code")), c.now())
 	if err != nil {
 		e, ok := errs.As(err)
 		if !ok {

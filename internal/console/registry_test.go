@@ -26,7 +26,7 @@ func TestRegisteredPagesJoinTheNavigationInOrder(t *testing.T) {
 		return out
 	}
 	owner := labels(operators.Owner)
-	want := []string{"Overview", "Users", "Subscriptions", "Probe", "Invoices", "Events", "Developers"}
+	want := []string{"Overview", "Users", "Subscriptions", "Portings", "Probe", "Invoices", "Payments", "Vouchers", "Catalog", "Events", "Developers"}
 	if len(owner) != len(want) {
 		t.Fatalf("owner's navigation %v, want %v", owner, want)
 	}

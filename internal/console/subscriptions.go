@@ -11,6 +11,7 @@ import (
 	"cellgate/internal/projects"
 	"cellgate/internal/store"
 	"cellgate/internal/subscriptions"
+	"cellgate/internal/usage"
 )
 
 func init() {
@@ -29,7 +30,9 @@ var subscriptionStatuses = []string{subscriptions.StatusPending, subscriptions.S
 
 type subscriptionsData struct {
 	Status, Plan  string
+	Provider      string
 	Statuses      []string
+	Providers     []string
 	Plans         []*catalog.Plan
 	Subscriptions []*subscriptions.Subscription
 	Pager         pager
@@ -49,6 +52,10 @@ func (c *Console) subscriptionList(rq *request) (*answer, error) {
 	if f.Plan, err = idFilter(rq, "plan"); err != nil {
 		return nil, err
 	}
+	providers := c.platform.Carriers.IDs()
+	if f.Provider, err = filter(rq, "provider", providers...); err != nil {
+		return nil, err
+	}
 	now, err := projects.Now(rq.ctx, c.db, rq.project.ID)
 	if err != nil {
 		return nil, err
@@ -61,7 +68,7 @@ func (c *Console) subscriptionList(rq *request) (*answer, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &answer{page: "subscriptions", data: subscriptionsData{Status: f.Status, Plan: f.Plan, Statuses: subscriptionStatuses,
+	return &answer{page: "subscriptions", data: subscriptionsData{Status: f.Status, Plan: f.Plan, Provider: f.Provider, Providers: providers, Statuses: subscriptionStatuses,
 		Plans: plans.Items, Subscriptions: page.Items, Pager: pagerOf(rq, page)}}, nil
 }
 
@@ -70,6 +77,9 @@ type subscriptionData struct {
 	Invoices               []*billing.Invoice
 	Activity               []*events.Event
 	Usage                  []usageChart
+	TopUps                 []usage.Balance
+	Addons                 []*subscriptions.SubscriptionAddon
+	Changes                []*subscriptions.Change
 	Reasons                []string
 	CanCancel, CanResume   bool
 	CanEnd, SeeCredentials bool
@@ -94,9 +104,18 @@ func (c *Console) subscription(rq *request) (*answer, error) {
 		return nil, err
 	}
 	d.Invoices = invs.Items
-	if d.Usage, err = c.usageCharts(ctx, c.db, p, id); err != nil {
+	if d.Usage, d.TopUps, err = c.usageCharts(ctx, c.db, p, id); err != nil {
 		return nil, err
 	}
+	addons, err := subscriptions.ListAddons(ctx, c.db, p, subscriptions.AddonFilter{Subscription: id}, store.Page{Limit: pageSize})
+	if err != nil {
+		return nil, err
+	}
+	changes, err := subscriptions.ListChanges(ctx, c.db, p, subscriptions.ChangeFilter{Subscription: id}, store.Page{Limit: pageSize})
+	if err != nil {
+		return nil, err
+	}
+	d.Addons, d.Changes = addons.Items, changes.Items
 	if d.Activity, err = c.activity(ctx, p, []string{id}); err != nil {
 		return nil, err
 	}

@@ -35,24 +35,32 @@ const (
 
 // usageCharts reads the subscription's current period (its daily records
 // and balances, through package usage as GET .../usage and .../balances
-// do) and draws data, voice and SMS.
-func (c *Console) usageCharts(ctx context.Context, q store.Querier, project, id string) ([]usageChart, error) {
+// do) and draws data, voice and SMS. The top-ups' balances come back
+// beside the charts, to be listed.
+func (c *Console) usageCharts(ctx context.Context, q store.Querier, project, id string) ([]usageChart, []usage.Balance, error) {
 	recs, err := usage.Records(ctx, q, project, id, usage.Query{})
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	bals, err := usage.Balances(ctx, q, project, id)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if len(bals) == 0 || bals[0].UsableFrom == nil || bals[0].UsableUntil == nil {
-		return nil, nil // not started: nothing to draw yet
+		return nil, nil, nil // not started: nothing to draw yet
 	}
 	from := bals[0].UsableFrom.UTC().Truncate(24 * time.Hour)
 	days := int(bals[0].UsableUntil.Sub(from).Hours()/24) + 1
 	days = max(1, min(days, 400))
 	out := make([]usageChart, 0, len(bals))
+	var topUps []usage.Balance
 	for _, b := range bals {
+		if b.Source.Type != usage.SourcePeriod {
+			// A top-up's balance is listed, not charted: the days'
+			// records are the period's.
+			topUps = append(topUps, b)
+			continue
+		}
 		per := make([]int64, days)
 		for _, r := range recs {
 			if d := int(r.Start.UTC().Sub(from).Hours() / 24); d >= 0 && d < days {
@@ -61,7 +69,7 @@ func (c *Console) usageCharts(ctx context.Context, q store.Querier, project, id 
 		}
 		out = append(out, drawChart(b, per))
 	}
-	return out, nil
+	return out, topUps, nil
 }
 
 var chartTitles = map[string]string{usage.TypeData: "Data", usage.TypeVoice: "Voice", usage.TypeSMS: "SMS"}

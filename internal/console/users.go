@@ -7,7 +7,9 @@ import (
 	"strings"
 
 	"cellgate/internal/billing"
+	"cellgate/internal/devices"
 	"cellgate/internal/events"
+	"cellgate/internal/payments"
 	"cellgate/internal/projects"
 	"cellgate/internal/sims"
 	"cellgate/internal/store"
@@ -97,6 +99,9 @@ type userData struct {
 	Addresses     []*users.Address
 	Subscriptions []*subscriptions.Subscription
 	Invoices      []*billing.Invoice
+	Devices       []*devices.Device
+	Methods       []*payments.PaymentMethod
+	Balance       *billing.Balance
 	Activity      []*events.Event
 }
 
@@ -130,7 +135,18 @@ func (c *Console) user(rq *request) (*answer, error) {
 	if err != nil {
 		return nil, err
 	}
-	d.Addresses, d.Subscriptions, d.Invoices = addrs.Items, subs.Items, invs.Items
+	devs, err := devices.List(ctx, c.db, p, devices.Filter{User: id}, first)
+	if err != nil {
+		return nil, err
+	}
+	methods, err := payments.ListMethods(ctx, c.db, p, id, first)
+	if err != nil {
+		return nil, err
+	}
+	if d.Balance, err = billing.UserBalance(ctx, c.db, p, id); err != nil {
+		return nil, err
+	}
+	d.Addresses, d.Subscriptions, d.Invoices, d.Devices, d.Methods = addrs.Items, subs.Items, invs.Items, devs.Items, methods.Items
 	subjects := []string{id}
 	for _, s := range subs.Items {
 		subjects = append(subjects, s.ID)

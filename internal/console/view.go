@@ -22,6 +22,17 @@ const pageSize = 25
 var funcs = template.FuncMap{
 	"money":  func(p money.Price) string { return formatMoney(p.Amount, p.Currency) },
 	"amount": formatMoney,
+	"unit": func(v any, unit string) string {
+		switch n := v.(type) {
+		case int64:
+			return formatUnit(n, unit)
+		case *int64:
+			if n != nil {
+				return formatUnit(*n, unit)
+			}
+		}
+		return "—"
+	},
 	"when": func(t any) string {
 		switch v := t.(type) {
 		case time.Time:

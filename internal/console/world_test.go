@@ -111,6 +111,7 @@ func newWorld(t *testing.T, db *store.DB) *world {
 	// A day of use: a quarter of the data allowance, two minutes, 3 SMS.
 	w.Post("/testing/projects/acme/subscriptions/"+w.ids["subscription"]+"/usage", map[string]any{"data": 250000000, "voice": 120, "sms": 3}).Expect(http.StatusOK)
 	w.ids["apiKey"] = w.Post(w.P("/apiKeys"), map[string]any{"name": "spare"}).Expect(http.StatusCreated).ID()
+	w.payments()
 	var evs struct{ Items []struct{ ID string } }
 	w.Get(w.P("/events?limit=1")).Expect(http.StatusOK).Decode(&evs)
 	w.ids["event"], w.ids["project"] = evs.Items[0].ID, "acme"
@@ -127,6 +128,30 @@ func newWorld(t *testing.T, db *store.DB) *world {
 		}
 	}
 	return w
+}
+
+// payments gives the world a top-up paid by card through the simulator
+// (its payment), and a voucher.
+func (w *world) payments() {
+	w.Patch(w.P("/paymentSettings"), map[string]any{"provider": "simulator"}).Expect(http.StatusOK)
+	w.Patch(w.P(""), map[string]any{"billing": map[string]any{"paymentBehavior": "automatic"}}).Expect(http.StatusOK)
+	tok := w.Post("/testing/projects/acme/paymentTokens", map[string]any{"number": "4242424242424242"}).Expect(http.StatusCreated).ID()
+	w.Post(w.P("/paymentMethods"), map[string]any{"user": w.ids["user"], "token": tok}).Expect(http.StatusCreated)
+	w.ids["addon"] = w.Post(w.P("/addons"), map[string]any{
+		"name": "1 GB top-up", "provider": "test", "plans": []string{w.ids["plan"]},
+		"price":      map[string]any{"amount": 500, "currency": "USD"},
+		"allowances": map[string]any{"dataBytes": 1_000_000_000, "voiceSeconds": 0, "smsMessages": 0},
+		"validity":   map[string]any{"unit": "day", "value": 7},
+	}).Expect(http.StatusCreated).ID()
+	w.Post(w.P("/subscriptionAddons"), map[string]any{"subscription": w.ids["subscription"], "addon": w.ids["addon"]}).Expect(http.StatusCreated)
+	var pays struct{ Items []struct{ ID, Status string } }
+	w.Get(w.P("/payments?user=" + w.ids["user"])).Expect(http.StatusOK).Decode(&pays)
+	if len(pays.Items) != 1 || pays.Items[0].Status != "succeeded" {
+		w.T.Fatalf("world: the top-up's payment = %+v", pays.Items)
+	}
+	w.ids["payment"] = pays.Items[0].ID
+	w.ids["voucher"] = w.Post(w.P("/vouchers"), map[string]any{"name": "Welcome", "priceDiscountPercentage": 10,
+		"recurrence": map[string]any{"type": "once"}, "codes": []string{"WELCOME"}}).Expect(http.StatusCreated).ID()
 }
 
 // operator makes an operator with role in project and returns its email.

@@ -25,8 +25,9 @@ func (s *Service) BuyAddon(ctx context.Context, tx *store.Tx, project string, in
 	return s.Subscriptions.StartAddon(ctx, tx, req, invoice, paid, now)
 }
 
-// CancelAddon ends a subscription add-on now; the invoice it waited for
-// is voided.
+// CancelAddon ends a subscription add-on now; the invoice of one that
+// never activated is voided when unpaid and credited to the user's
+// balance when paid.
 func (s *Service) CancelAddon(ctx context.Context, tx *store.Tx, project, id string, now time.Time) (*subscriptions.SubscriptionAddon, error) {
 	v, invoice, err := s.Subscriptions.CancelAddon(ctx, tx, project, id, now)
 	if err != nil {

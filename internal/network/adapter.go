@@ -154,6 +154,7 @@ func operations(p Provider) map[string]opHandler {
 		OpSwapSIM:            serve[SwapRequest](noResult(p.SwapSIM)),
 		OpChangePlan:         serve[PlanChangeRequest](noResult(p.ChangePlan)),
 		OpThrottle:           serve[ThrottleRequest](noResult(p.Throttle)),
+		OpAddonAllowance:     serve[AddonAllowanceRequest](noResult(p.SetAddonAllowance)),
 		OpPortOutCredentials: serve[LineRequest](p.PortOutCredentials),
 		OpSubmitPorting:      serve[PortingRequest](p.SubmitPorting),
 		OpUpdatePorting:      serve[PortingRequest](p.UpdatePorting),

@@ -125,6 +125,11 @@ func (h *HTTPProvider) ChangePlan(ctx context.Context, req PlanChangeRequest) er
 	return err
 }
 
+func (h *HTTPProvider) SetAddonAllowance(ctx context.Context, req AddonAllowanceRequest) error {
+	_, err := do[empty](ctx, h, OpAddonAllowance, req)
+	return err
+}
+
 func (h *HTTPProvider) Throttle(ctx context.Context, req ThrottleRequest) error {
 	_, err := do[empty](ctx, h, OpThrottle, req)
 	return err

@@ -29,6 +29,9 @@ type Provider interface {
 	SwapSIM(ctx context.Context, req SwapRequest) error
 	// ChangePlan sets the line's allowances.
 	ChangePlan(ctx context.Context, req PlanChangeRequest) error
+	// SetAddonAllowance adds an add-on's allowances to the line (Active)
+	// or takes them away when the add-on ends.
+	SetAddonAllowance(ctx context.Context, req AddonAllowanceRequest) error
 	// Throttle caps the line's data bandwidth under a fair-use policy; a
 	// BitsPerSecond of 0 lifts the cap.
 	Throttle(ctx context.Context, req ThrottleRequest) error
@@ -106,6 +109,19 @@ type PlanChangeRequest struct {
 	ICCID       string     `json:"iccid"`
 	PhoneNumber string     `json:"phoneNumber"`
 	Allowances  Allowances `json:"allowances"`
+}
+
+// AddonAllowanceRequest tells the carrier that an add-on of the line
+// started (Active, with its allowances, usable until Until) or ended.
+// SubscriptionAddon names the add-on, so a line can hold several.
+type AddonAllowanceRequest struct {
+	Meta
+	ICCID             string     `json:"iccid"`
+	PhoneNumber       string     `json:"phoneNumber"`
+	SubscriptionAddon string     `json:"subscriptionAddon"`
+	Active            bool       `json:"active"`
+	Allowances        Allowances `json:"allowances"`
+	Until             time.Time  `json:"until"`
 }
 
 // ThrottleRequest caps (or, with BitsPerSecond 0, uncaps) a line's data

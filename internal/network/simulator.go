@@ -24,6 +24,7 @@ const (
 	OpSwapSIM            = "lines.swap"
 	OpChangePlan         = "lines.changePlan"
 	OpThrottle           = "lines.throttle"
+	OpAddonAllowance     = "lines.addonAllowance"
 	OpPortOutCredentials = "lines.portOutCredentials"
 	OpSubmitPorting      = "portings.submit"
 	OpUpdatePorting      = "portings.update"
@@ -35,7 +36,7 @@ const (
 // Operations lists every operation; reads are those without effects.
 var (
 	Operations = []string{OpProvisionESIM, OpESIMProfile, OpActivate, OpDeactivate, OpRestrict, OpRestore, OpSwapSIM,
-		OpChangePlan, OpThrottle, OpPortOutCredentials, OpSubmitPorting, OpUpdatePorting, OpCancelPorting, OpPortingStatus, OpUsage}
+		OpChangePlan, OpThrottle, OpAddonAllowance, OpPortOutCredentials, OpSubmitPorting, OpUpdatePorting, OpCancelPorting, OpPortingStatus, OpUsage}
 	readOps = map[string]bool{OpESIMProfile: true, OpPortingStatus: true, OpUsage: true}
 )
 
@@ -199,6 +200,9 @@ type line struct {
 	project, phone string
 	changes        []lineChange
 	allowances     Allowances
+	// addons are the allowances of the line's active add-ons, by
+	// subscription add-on id.
+	addons map[string]AddonAllowanceRequest
 	// traffic and throttles are time-ordered too: a traffic model (test
 	// lines) and the fair-use bandwidth caps.
 	traffic   []trafficChange
@@ -327,7 +331,7 @@ func (s *Simulator) SwapSIM(ctx context.Context, req SwapRequest) error {
 			return struct{}{}, Errorf(CodeLineNotActive, "the line %s is not in service", req.OldICCID)
 		}
 		old.set(req.Now, lineDeactivated)
-		nl := &line{project: req.Project, phone: req.PhoneNumber, allowances: old.allowances, traffic: old.traffic, throttles: old.throttles}
+		nl := &line{project: req.Project, phone: req.PhoneNumber, allowances: old.allowances, addons: old.addons, traffic: old.traffic, throttles: old.throttles}
 		nl.set(req.Now, state)
 		s.lines[req.NewICCID] = nl
 		if p, ok := s.profiles[req.OldICCID]; ok {
@@ -352,6 +356,50 @@ func (s *Simulator) ChangePlan(ctx context.Context, req PlanChangeRequest) error
 		return struct{}{}, nil
 	})
 	return err
+}
+
+// SetAddonAllowance records an add-on's allowances on the line, or takes
+// them away when it ended.
+func (s *Simulator) SetAddonAllowance(ctx context.Context, req AddonAllowanceRequest) error {
+	_, err := call(ctx, s, OpAddonAllowance, req.Meta, req, req.ICCID, func() (struct{}, error) {
+		if req.SubscriptionAddon == "" {
+			return struct{}{}, Errorf(CodeInvalidRequest, "subscriptionAddon is required")
+		}
+		l, err := s.line(req.Meta, req.ICCID, req.PhoneNumber)
+		if err != nil {
+			return struct{}{}, err
+		}
+		if !req.Active {
+			delete(l.addons, req.SubscriptionAddon)
+			return struct{}{}, nil
+		}
+		if l.stateAt(req.Now) == lineDeactivated {
+			return struct{}{}, Errorf(CodeLineNotActive, "the line %s is deactivated", req.ICCID)
+		}
+		if l.addons == nil {
+			l.addons = map[string]AddonAllowanceRequest{}
+		}
+		req.Meta = Meta{}
+		l.addons[req.SubscriptionAddon] = req
+		return struct{}{}, nil
+	})
+	return err
+}
+
+// LineAllowances are what the simulator holds for a line: the plan's
+// allowances, and those of its active add-ons by subscription add-on id.
+func (s *Simulator) LineAllowances(iccid string) (Allowances, map[string]Allowances) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	l, ok := s.lines[iccid]
+	if !ok {
+		return Allowances{}, nil
+	}
+	addons := map[string]Allowances{}
+	for id, a := range l.addons {
+		addons[id] = a.Allowances
+	}
+	return l.allowances, addons
 }
 
 // PortOutCredentials issues an account number and PIN for the line.

@@ -86,22 +86,29 @@ func FindByEmail(ctx context.Context, q store.Querier, email string) (*Operator,
 	return op, err
 }
 
-func findByEmail(ctx context.Context, q store.Querier, email string) (*Operator, string, error) {
+// credentials are what a login checks: the password's hash and the TOTP
+// secret, if the operator has one.
+type credentials struct {
+	hash string
+	totp sql.NullString
+}
+
+func findByEmail(ctx context.Context, q store.Querier, email string) (*Operator, credentials, error) {
 	var (
 		op      Operator
-		hash    string
+		cred    credentials
 		created int64
 	)
-	err := q.QueryRow(ctx, `SELECT id, email, password_hash, created_at FROM operators WHERE email_key = ?`, emailKey(email)).
-		Scan(&op.ID, &op.Email, &hash, &created)
+	err := q.QueryRow(ctx, `SELECT id, email, password_hash, totp_secret, created_at FROM operators WHERE email_key = ?`, emailKey(email)).
+		Scan(&op.ID, &op.Email, &cred.hash, &cred.totp, &created)
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, "", errs.NotFound("member", email)
+		return nil, cred, errs.NotFound("member", email)
 	}
 	if err != nil {
-		return nil, "", fmt.Errorf("operators: find: %w", err)
+		return nil, cred, fmt.Errorf("operators: find: %w", err)
 	}
 	op.CreatedAt = store.Time(created)
-	return &op, hash, nil
+	return &op, cred, nil
 }
 
 // Grant gives the operator role in project, replacing any role it had

@@ -63,7 +63,7 @@ func TestLoginOpensASessionWithTheOperatorsRoles(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx, now := context.Background(), time.Now()
 		op := newOperator(t, db, "Owner@Example.com", "acme", operators.Developer)
-		token, err := operators.Login(ctx, db, "owner@example.com", password, now)
+		token, err := operators.Login(ctx, db, "owner@example.com", password, "", now)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -95,8 +95,8 @@ func TestLoginOpensASessionWithTheOperatorsRoles(t *testing.T) {
 func TestWrongPasswordAndUnknownEmailAnswerAlike(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		newOperator(t, db, "a@example.com", "acme", operators.Owner)
-		_, wrong := operators.Login(context.Background(), db, "a@example.com", "not the password", time.Now())
-		_, unknown := operators.Login(context.Background(), db, "nobody@example.com", password, time.Now())
+		_, wrong := operators.Login(context.Background(), db, "a@example.com", "not the password", "", time.Now())
+		_, unknown := operators.Login(context.Background(), db, "nobody@example.com", password, "", time.Now())
 		if wrong == nil || unknown == nil || wrong.Error() != unknown.Error() {
 			t.Fatalf("wrong password: %v; unknown email: %v", wrong, unknown)
 		}
@@ -112,17 +112,17 @@ func TestLoginThrottledAfterFiveFailuresPerEmail(t *testing.T) {
 		newOperator(t, db, "a@example.com", "acme", operators.Owner)
 		newOperator(t, db, "b@example.com", "acme", operators.Owner)
 		for i := range operators.MaxFailures {
-			if _, err := operators.Login(ctx, db, "A@example.com", "guess", now.Add(time.Duration(i)*time.Second)); !errs.IsKind(err, errs.KindUnauthenticated) {
+			if _, err := operators.Login(ctx, db, "A@example.com", "guess", "", now.Add(time.Duration(i)*time.Second)); !errs.IsKind(err, errs.KindUnauthenticated) {
 				t.Fatalf("failure %d: %v", i, err)
 			}
 		}
-		if _, err := operators.Login(ctx, db, "a@example.com", password, now.Add(10*time.Second)); err != operators.ErrThrottled {
+		if _, err := operators.Login(ctx, db, "a@example.com", password, "", now.Add(10*time.Second)); err != operators.ErrThrottled {
 			t.Fatalf("right password after %d failures: %v, want throttled", operators.MaxFailures, err)
 		}
-		if _, err := operators.Login(ctx, db, "b@example.com", password, now.Add(10*time.Second)); err != nil {
+		if _, err := operators.Login(ctx, db, "b@example.com", password, "", now.Add(10*time.Second)); err != nil {
 			t.Fatalf("another email: %v", err)
 		}
-		if _, err := operators.Login(ctx, db, "a@example.com", password, now.Add(operators.FailureWindow+5*time.Second)); err != nil {
+		if _, err := operators.Login(ctx, db, "a@example.com", password, "", now.Add(operators.FailureWindow+5*time.Second)); err != nil {
 			t.Fatalf("after the window: %v", err)
 		}
 	})

@@ -36,18 +36,18 @@ type Session struct {
 	ExpiresAt time.Time
 }
 
-// errLogin is the one answer to a wrong email or password: it never says
-// which of the two was wrong.
-var errLogin = errs.Unauthenticated("The email or password is not correct.")
+// errLogin is the one answer to a wrong email, password or TOTP code: it
+// never says which was wrong.
+var errLogin = errs.Unauthenticated("The email, password or authentication code is not correct.")
 
 // ErrThrottled is the answer while an email has too many recent failures.
 var ErrThrottled = &errs.Error{Kind: errs.KindTooManyRequests, Code: "loginThrottled",
 	Message: "Too many failed logins for this email; wait a few minutes and try again."}
 
-// Login checks an email and password and opens a session: it returns the
-// token for the session cookie, which is stored only as its hash. now is
-// the wall clock.
-func Login(ctx context.Context, db *store.DB, email, password string, now time.Time) (string, error) {
+// Login checks an email and password, and the TOTP code when the operator
+// has TOTP on, and opens a session: it returns the token for the session
+// cookie, which is stored only as its hash. now is the wall clock.
+func Login(ctx context.Context, db *store.DB, email, password, code string, now time.Time) (string, error) {
 	key := emailKey(email)
 	var failures int
 	if err := db.QueryRow(ctx, `SELECT COUNT(*) FROM operator_login_failures WHERE email_key = ? AND at > ?`,
@@ -57,18 +57,23 @@ func Login(ctx context.Context, db *store.DB, email, password string, now time.T
 	if failures >= MaxFailures {
 		return "", ErrThrottled
 	}
-	op, hash, err := findByEmail(ctx, db, email)
+	op, cred, err := findByEmail(ctx, db, email)
 	if errs.IsKind(err, errs.KindNotFound) {
-		hash = dummyHash
+		cred.hash = dummyHash
 	} else if err != nil {
 		return "", err
 	}
-	ok, err := checkPassword(hash, password)
+	ok, err := checkPassword(cred.hash, password)
 	if err != nil {
 		return "", err
 	}
 	token := secret.Token(40)
 	err = db.InTx(ctx, func(tx *store.Tx) error {
+		if ok && op != nil {
+			if ok, err = useTOTP(ctx, tx, op.ID, cred.totp, code, now); err != nil {
+				return err
+			}
+		}
 		if !ok || op == nil {
 			_, err := tx.Exec(ctx, `INSERT INTO operator_login_failures (email_key, at) VALUES (?, ?)`, key, store.Micros(now))
 			return err

@@ -127,3 +127,19 @@ func donorFor(carriers *network.Registry, id, provider string) (donor, error) {
 	}
 	return d, nil
 }
+
+// UsualBusinessDays is how many business days a port from the donor
+// usually takes (seed 000's table by carrier, as the built-in carrier
+// profiles hold it); 0 for an unknown donor. A porting still requested
+// past it is one to look into.
+func UsualBusinessDays(donorID string) int {
+	d, ok := donors[donorID]
+	if !ok {
+		return 0
+	}
+	days := network.BuiltinProfiles()["test"].Porting.BusinessDays
+	if n, ok := days[d.Code]; ok {
+		return n
+	}
+	return days["*"]
+}

@@ -2,6 +2,9 @@ package subscriptions
 
 import (
 	"context"
+	"fmt"
+	"sort"
+	"strings"
 	"time"
 
 	"cellgate/internal/catalog"
@@ -159,7 +162,7 @@ func (s *Service) StartAddon(ctx context.Context, tx *store.Tx, req *AddonReques
 
 // trigger follows a pending add-on's activation trigger: creation
 // activates it now, networkLatch after LatchDelay, usageStarted when its
-// allowance is first used (UsageStarted).
+// line is first used after the purchase (StartedByUsage).
 func (s *Service) trigger(ctx context.Context, tx *store.Tx, rec *addonRecord, a *catalog.Addon, r *record, now time.Time) error {
 	switch a.ActivationTrigger {
 	case catalog.TriggerCreation:
@@ -180,6 +183,9 @@ func activateAddon(ctx context.Context, tx *store.Tx, rec *addonRecord, a *catal
 	rec.Status, rec.ActivatedAt = AddonActive, &now
 	rec.Period = &Period{Number: 1, Start: now, End: clock.PeriodBoundary(now, unit, value, 1)}
 	if err := timeline.Schedule(ctx, tx, rec.Project, KindAddonEnd, rec.ID, rec.Period.End); err != nil {
+		return err
+	}
+	if err := tellAddon(ctx, tx, r, rec, a, true, now); err != nil {
 		return err
 	}
 	return recordAddon(ctx, tx, rec, "subscriptionAddon.activated", now)
@@ -227,9 +233,12 @@ func lockAddon(ctx context.Context, tx *store.Tx, project, id string) (*record, 
 
 // CancelAddon ends an add-on now: a pending or initiated one is never
 // activated, an active one gives up what is left of its allowance. It
-// returns the unpaid invoice to void ("" when none).
+// returns the invoice to settle ("" when none): the unpaid invoice of an
+// initiated add-on, to void, or the paid one of an add-on that never
+// activated, to credit in full. An active add-on's invoice stands: its
+// validity has started, as a started period does (docs/changes.md).
 func (s *Service) CancelAddon(ctx context.Context, tx *store.Tx, project, id string, now time.Time) (*SubscriptionAddon, string, error) {
-	_, rec, err := lockAddon(ctx, tx, project, id)
+	r, rec, err := lockAddon(ctx, tx, project, id)
 	if err != nil {
 		return nil, "", err
 	}
@@ -237,11 +246,17 @@ func (s *Service) CancelAddon(ctx context.Context, tx *store.Tx, project, id str
 		return nil, "", errs.Conflict("subscriptionAddonAlreadyEnded", "The subscription add-on %s has already ended.", id)
 	}
 	invoice := ""
-	if rec.Status == AddonInitiated {
+	if rec.Status == AddonInitiated || rec.Status == AddonPending {
 		invoice = rec.InvoiceID
 	}
+	wasActive := rec.Status == AddonActive
 	if err := endAddon(ctx, tx, rec, true, now); err != nil {
 		return nil, "", err
+	}
+	if wasActive {
+		if err := tellAddonEnded(ctx, tx, r, rec, now); err != nil {
+			return nil, "", err
+		}
 	}
 	v, err := addonView(ctx, tx, rec)
 	return v, invoice, err
@@ -274,28 +289,77 @@ func (s *Service) AddonVoided(ctx context.Context, tx *store.Tx, project, invoic
 	return endAddon(ctx, tx, rec, false, now)
 }
 
-// UsageStarted activates the subscription's oldest pending usageStarted
-// add-on: the usage of its lines has reached the add-on's allowance. It
-// reports whether one was activated.
-func (s *Service) UsageStarted(ctx context.Context, tx *store.Tx, project, subscription string, at time.Time) (bool, error) {
-	r, err := load(ctx, tx, project, subscription)
-	if err != nil {
-		return false, err
+// StartedByUsage activates the pending usageStarted add-ons of the
+// subscriptions in used (by subscription, the start of each usage record
+// of an ingest batch): an add-on starts with the earliest usage that
+// began at or after it was bought, and its validity runs from that
+// usage's start (docs/changes.md). It runs in the transaction that
+// records the usage, before the usage is counted, so that the usage that
+// started the add-on can count in it; a replayed record finds the add-on
+// active already and changes nothing.
+func StartedByUsage(ctx context.Context, tx *store.Tx, project string, used map[string][]time.Time) error {
+	subs := make([]string, 0, len(used))
+	for sub := range used {
+		subs = append(subs, sub)
 	}
-	recs, err := addonsOf(ctx, tx, subscription, `status = 'pending'`)
-	if err != nil {
-		return false, err
+	sort.Strings(subs)
+	for len(subs) > 0 {
+		n := min(len(subs), 500)
+		if err := startByUsage(ctx, tx, project, subs[:n], used); err != nil {
+			return err
+		}
+		subs = subs[n:]
 	}
-	for _, rec := range recs {
+	return nil
+}
+
+func startByUsage(ctx context.Context, tx *store.Tx, project string, subs []string, used map[string][]time.Time) error {
+	args := []any{project}
+	for _, s := range subs {
+		args = append(args, s)
+	}
+	waiting, err := store.All(ctx, tx, func(sc store.Scanner) (string, error) {
+		var id string
+		return id, sc.Scan(&id)
+	}, `SELECT sa.id FROM subscription_addons sa JOIN addons a ON a.id = sa.addon_id
+		WHERE sa.project_id = ? AND sa.subscription_id IN (?`+strings.Repeat(", ?", len(subs)-1)+`)
+		AND sa.status = 'pending' AND a.activation_trigger = ? ORDER BY sa.subscription_id, sa.id`,
+		append(args, catalog.TriggerUsageStarted)...)
+	if err != nil {
+		return fmt.Errorf("subscriptions: add-ons waiting for usage: %w", err)
+	}
+	for _, id := range waiting {
+		r, rec, err := lockAddon(ctx, tx, project, id)
+		if err != nil {
+			return err
+		}
+		if rec.Status != AddonPending || r.Status == StatusEnded {
+			continue
+		}
+		at, ok := firstAtOrAfter(used[rec.Subscription], rec.CreatedAt)
+		if !ok {
+			continue
+		}
 		a, err := catalog.GetAddon(ctx, tx, project, rec.AddonID)
 		if err != nil {
-			return false, err
+			return err
 		}
-		if a.ActivationTrigger == catalog.TriggerUsageStarted {
-			return true, activateAddon(ctx, tx, rec, a, r, at)
+		if err := activateAddon(ctx, tx, rec, a, r, at); err != nil {
+			return err
 		}
 	}
-	return false, nil
+	return nil
+}
+
+// firstAtOrAfter is the earliest of ts at or after from, to the second.
+func firstAtOrAfter(ts []time.Time, from time.Time) (time.Time, bool) {
+	var first time.Time
+	for _, t := range ts {
+		if !t.Before(from) && (first.IsZero() || t.Before(first)) {
+			first = t
+		}
+	}
+	return first.UTC().Truncate(time.Second), !first.IsZero()
 }
 
 // handleLatch activates a networkLatch add-on.
@@ -313,11 +377,14 @@ func (s *Service) handleLatch(ctx context.Context, tx *store.Tx, t timeline.Time
 
 // handleAddonEnd ends an add-on whose validity ran out.
 func (s *Service) handleAddonEnd(ctx context.Context, tx *store.Tx, t timeline.Timer, now time.Time) error {
-	_, rec, err := lockAddon(ctx, tx, t.Project, t.Subject)
+	r, rec, err := lockAddon(ctx, tx, t.Project, t.Subject)
 	if err != nil || rec.Status != AddonActive {
 		return err
 	}
-	return endAddon(ctx, tx, rec, false, rec.Period.End)
+	if err := endAddon(ctx, tx, rec, false, rec.Period.End); err != nil {
+		return err
+	}
+	return tellAddonEnded(ctx, tx, r, rec, now)
 }
 
 // endAddons ends the add-ons of a subscription that ends.

@@ -57,6 +57,9 @@ func (s *Service) Operations() outbound.Kinds {
 	for kind, k := range s.portingOperations() {
 		kinds[kind] = k
 	}
+	for kind, k := range s.addonOperations() {
+		kinds[kind] = k
+	}
 	return kinds
 }
 

@@ -219,6 +219,12 @@ func (s *Service) swapSIM(ctx context.Context, tx *store.Tx, r *record, c *chang
 	if err := sims.Deactivate(ctx, tx, old, now); err != nil {
 		return err
 	}
+	// The old SIM stays in the subscription's history: usage reported late
+	// for it still counts for this subscription.
+	if _, err := tx.Exec(ctx, `INSERT INTO subscription_sim_history (project_id, subscription_id, sim_id, change_id, until_at)
+		VALUES (?, ?, ?, ?, ?)`, r.Project, r.ID, old.ID, c.ID, store.Micros(now)); err != nil {
+		return fmt.Errorf("subscriptions: SIM history: %w", err)
+	}
 	r.SIMID = target.ID
 	return sims.ScheduleRetirement(ctx, tx, old, now)
 }

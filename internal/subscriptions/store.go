@@ -203,6 +203,8 @@ type Filter struct {
 	Plan        string
 	PhoneNumber string
 	SIM         string
+	// Provider keeps the subscriptions whose plan runs on it.
+	Provider string
 }
 
 // List pages through the project's subscriptions, newest first.
@@ -213,6 +215,9 @@ func List(ctx context.Context, q store.Querier, project string, f Filter, p stor
 		if c.v != "" {
 			lq.Where(c.col+" = ?", c.v)
 		}
+	}
+	if f.Provider != "" {
+		lq.Where("plan_id IN (SELECT id FROM plans WHERE project_id = ? AND provider = ?)", project, f.Provider)
 	}
 	page, err := store.List(ctx, q, lq, p, func(rows *sql.Rows) (*record, string, error) {
 		r, err := scan(rows)

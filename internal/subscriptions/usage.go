@@ -92,9 +92,16 @@ func LinesByICCID(ctx context.Context, q store.Querier, project, provider string
 	for _, i := range iccids {
 		args = append(args, i)
 	}
+	in := `(?` + strings.Repeat(", ?", len(iccids)-1) + `)`
+	args = append(args, args...)
+	// The subscriptions on the SIMs now, and those the SIMs served before a
+	// SIM swap moved them to another one.
 	query := `SELECT ` + lineColumns + ` FROM sims m JOIN subscriptions s ON s.sim_id = m.id
-		WHERE m.project_id = ? AND m.provider = ? AND m.iccid IN (?` + strings.Repeat(", ?", len(iccids)-1) + `)
-		AND s.activated_at IS NOT NULL ORDER BY m.iccid, s.activated_at, s.id`
+		WHERE m.project_id = ? AND m.provider = ? AND m.iccid IN ` + in + ` AND s.activated_at IS NOT NULL
+		UNION
+		SELECT ` + lineColumns + ` FROM sims m JOIN subscription_sim_history h ON h.sim_id = m.id JOIN subscriptions s ON s.id = h.subscription_id
+		WHERE m.project_id = ? AND m.provider = ? AND m.iccid IN ` + in + ` AND s.activated_at IS NOT NULL
+		ORDER BY 16, 8, 1`
 	type row struct {
 		r     *record
 		iccid string

@@ -156,6 +156,9 @@ func apply(ctx context.Context, tx *store.Tx, project string, ms []matched, now 
 	if err := firstUsage(ctx, tx, project, ms, now); err != nil {
 		return err
 	}
+	if err := startAddons(ctx, tx, project, ms); err != nil {
+		return err
+	}
 	days := map[dayKey]*amounts{}
 	var dayOrder []dayKey
 	for _, m := range ms {
@@ -211,6 +214,18 @@ func firstUsage(ctx context.Context, tx *store.Tx, project string, ms []matched,
 		}
 	}
 	return nil
+}
+
+// startAddons activates the usageStarted add-ons the batch's usage
+// starts, before the usage is counted (docs/changes.md).
+func startAddons(ctx context.Context, tx *store.Tx, project string, ms []matched) error {
+	used := map[string][]time.Time{}
+	for _, m := range ms {
+		if !m.use.zero() {
+			used[m.line.ID] = append(used[m.line.ID], m.rec.Start)
+		}
+	}
+	return subscriptions.StartedByUsage(ctx, tx, project, used)
 }
 
 // writeDays adds to the day aggregates, many rows per statement.
