@@ -88,6 +88,8 @@ func TestClientTypesMatchTheDocument(t *testing.T) {
 		"ProviderFault": ProviderFault{}, "ProviderFaultInput": ProviderFaultInput{},
 		"UsageRecord": UsageRecord{}, "UsageBalance": UsageBalance{}, "UsageSimulate": UsageSimulate{},
 		"TrafficModelInput": TrafficModelInput{}, "TrafficModel": TrafficModel{},
+		"Consent": Consent{}, "PortOut": PortOut{}, "PortOutCreate": PortOutCreate{}, "PortOutCredentials": PortOutCredentials{},
+		"ConsentRequest": ConsentRequest{}, "ConsentDecision": ConsentDecision{},
 		"Addon": Addon{}, "SubscriptionAddon": SubscriptionAddon{}, "SubscriptionAddonCreate": SubscriptionAddonCreate{},
 		"SubscriptionChange": SubscriptionChange{}, "SubscriptionChangeCreate": SubscriptionChangeCreate{},
 		"PaymentSettings": PaymentSettings{}, "PaymentMethod": PaymentMethod{}, "PaymentMethodCreate": PaymentMethodCreate{},

@@ -40,6 +40,7 @@ type Project struct {
 	Object     string          `json:"object"`
 	ID         string          `json:"id"`
 	Billing    json.RawMessage `json:"billing"`
+	Consent    *Consent        `json:"consent"`
 	CreatedAt  time.Time       `json:"createdAt"`
 	Locales    []string        `json:"locales"`
 	Name       string          `json:"name"`

@@ -58,6 +58,8 @@ func (s *Server) applyCallback(ctx context.Context, tx *store.Tx, provider strin
 		return subscriptions.ConfirmActivation(ctx, tx, cb.Project, provider, cb.ICCID, now)
 	case network.CallbackPortingCompleted, network.CallbackPortingDeclined:
 		return s.platform.Subscriptions.ApplyPortingCallback(ctx, tx, cb.Project, provider, *cb.Porting, now)
+	case network.CallbackPortOutCompleted:
+		return s.applyPortOutCallback(ctx, tx, provider, cb, now)
 	case network.CallbackActivationFailed:
 		// The activation call was taken and then failed: its operation is
 		// failed and waits for an operator; the line stays pending.

@@ -117,12 +117,16 @@ var bodyFamilies = map[string][]string{
 	"apiKeys":  {"apiKeys"},
 	"changes":  {"subscriptionChanges", "addons", "subscriptionAddons"},
 	"portings": {"portings"}, "devices": {"devices"},
+	"portOuts": {"portOuts", "consentRequests"},
 }
 
 func familyOf(route string) string {
 	_, pattern, _ := strings.Cut(route, " ")
 	if strings.HasSuffix(pattern, "/usage") || strings.HasSuffix(pattern, "/trafficModel") {
 		return "usage"
+	}
+	if strings.HasPrefix(pattern, "/consentRequests/") {
+		return "portOuts" // the user's consent answers, outside any project
 	}
 	_, rest, _ := strings.Cut(pattern, "{project}")
 	seg, _, _ := strings.Cut(strings.TrimPrefix(rest, "/"), "/")
@@ -177,6 +181,7 @@ func FuzzProjectBodies(f *testing.F)      { fuzzBodies(f, "project") }
 func FuzzPaymentBodies(f *testing.F)      { fuzzBodies(f, "payments") }
 func FuzzPortingBodies(f *testing.F)      { fuzzBodies(f, "portings") }
 func FuzzDeviceBodies(f *testing.F)       { fuzzBodies(f, "devices") }
+func FuzzPortOutBodies(f *testing.F)      { fuzzBodies(f, "portOuts") }
 func FuzzTestingBodies(f *testing.F)      { fuzzBodies(f, "testing") }
 func FuzzAPIKeyBodies(f *testing.F)       { fuzzBodies(f, "apiKeys") }
 func FuzzChangeBodies(f *testing.F)       { fuzzBodies(f, "changes") }

@@ -168,5 +168,9 @@ func TestPortingPINNeverLeaves(t *testing.T) {
 		if err := db.QueryRow(t.Context(), `SELECT COUNT(*) FROM operations WHERE payload LIKE ? OR result LIKE ?`, "%"+pin+"%", "%"+pin+"%").Scan(&n); err != nil || n != 0 {
 			t.Fatalf("operations holding the PIN: %d (%v)", n, err)
 		}
+		// The simulator's own storage keeps no PIN either.
+		if err := db.QueryRow(t.Context(), `SELECT COUNT(*) FROM simulator_state WHERE state LIKE ?`, "%"+pin+"%").Scan(&n); err != nil || n != 0 {
+			t.Fatalf("simulator state holding the PIN: %d (%v)", n, err)
+		}
 	})
 }

@@ -6,6 +6,7 @@ import (
 
 	"cellgate/internal/errs"
 	"cellgate/internal/porting"
+	"cellgate/internal/portout"
 	"cellgate/internal/store"
 	"cellgate/internal/validate"
 )
@@ -43,6 +44,10 @@ func (s *Server) createPorting(rq *request, tx *store.Tx, now time.Time) (any, e
 	}
 	var in porting.CreateInput
 	if err := rq.decode(&in); err != nil {
+		return nil, err
+	}
+	// A number on its way out cannot come in (docs/porting.md).
+	if err := portout.NumberConflict(rq.ctx, tx, rq.project, in.PhoneNumber); err != nil {
 		return nil, err
 	}
 	return s.platform.Subscriptions.Porting.Create(rq.ctx, tx, rq.project, in, now)

@@ -36,6 +36,7 @@ func loggedPath(r *http.Request) string {
 var secretRoutes = map[string]bool{
 	"POST /projects/{project}/apiKeys":                                  true,
 	"GET /projects/{project}/sims/{sim}/credentials":                    true,
+	"GET /projects/{project}/portOuts/{portOut}/credentials":            true,
 	"POST /projects/{project}/webhookEndpoints":                         true,
 	"POST /projects/{project}/webhookEndpoints/{endpoint}/rotateSecret": true,
 }

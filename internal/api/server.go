@@ -163,6 +163,7 @@ func (s *Server) routes() {
 	s.consoleRoutes()
 	s.paymentRoutes()
 	s.portingRoutes()
+	s.portOutRoutes()
 	s.deviceRoutes()
 	s.emailRoutes()
 

@@ -64,6 +64,13 @@ func seedWriteWorld(w *world) *writeWorld {
 	var quote struct{ ID string }
 	w.Post(w.P("/quotes"), map[string]any{"plan": plan, "user": user}).Expect(http.StatusCreated).Decode(&quote)
 	payment, voucher := w.paymentOf(paid.ID).ID, w.voucher("WELCOME", nil)
+	// A port-out waiting for the user's consent, with its request; then
+	// consent is off again for the other routes.
+	w.requireConsent()
+	portOut := w.Post(w.P("/portOuts"), map[string]any{"subscription": s.ID}).Expect(http.StatusCreated).ID()
+	w.Patch(w.P(""), map[string]any{"consent": nil}).Expect(http.StatusOK)
+	var consents struct{ Items []struct{ ID string } }
+	w.Get(w.P("/consentRequests?subject=" + portOut)).Expect(http.StatusOK).Decode(&consents)
 	snapshot := w.Post("/testing/projects/"+w.Project+"/snapshots", map[string]any{"name": "seeded"}).Expect(http.StatusCreated).ID()
 	return &writeWorld{world: w, params: map[string]string{
 		"snapshot": snapshot, "subscriptionChange": ch.ID, "addon": addon.ID, "subscriptionAddon": bought.ID,
@@ -72,7 +79,8 @@ func seedWriteWorld(w *world) *writeWorld {
 		"invoice": inv.ID, "creditNote": note.ID, "provider": "test", "sim": w.Post(w.P("/sims"), map[string]any{"iccid": "89012600000000000033", "provider": "test"}).Expect(http.StatusCreated).ID(), "event": lastEvent(w),
 		"apiKey":  w.Post(w.P("/apiKeys"), map[string]any{"name": "spare"}).Expect(http.StatusCreated).ID(),
 		"porting": w.draft(user, "+12015550170").ID,
-		"device":  w.Post(w.P("/devices"), map[string]any{"imei": "490154203237518", "user": user}).Expect(http.StatusCreated).ID(),
+		"portOut": portOut, "consentRequest": consents.Items[0].ID,
+		"device": w.Post(w.P("/devices"), map[string]any{"imei": "490154203237518", "user": user}).Expect(http.StatusCreated).ID(),
 	}}
 }
 
@@ -179,6 +187,11 @@ func validWriteBodies(ww *writeWorld, receiver string) map[string]any {
 		"POST /projects/{project}/portings/{porting}/cancel":                               nil,
 		"POST /projects/{project}/devices":                                                 map[string]any{"imei": "356938035643809", "name": "Phone"},
 		"PATCH /projects/{project}/devices/{device}":                                       map[string]any{"name": "Renamed"},
+		"POST /projects/{project}/portOuts":                                                map[string]any{"subscription": p["subscription"]},
+		"POST /projects/{project}/consentRequests/{consentRequest}/cancel":                 nil,
+		"POST /consentRequests/approve":                                                    map[string]any{"token": "csr_0000000000000000000000.x"},
+		"POST /consentRequests/reject":                                                     map[string]any{"token": "csr_0000000000000000000000.x"},
+		"POST /testing/projects/{project}/portOuts/{portOut}/complete":                     nil,
 	}
 }
 

@@ -13,6 +13,7 @@ import (
 	"cellgate/internal/billing"
 	"cellgate/internal/errs"
 	"cellgate/internal/porting"
+	"cellgate/internal/portout"
 	"cellgate/internal/store"
 	"cellgate/internal/subscriptions"
 	"cellgate/internal/timeline"
@@ -24,6 +25,9 @@ import (
 type Service struct {
 	Subscriptions *subscriptions.Service
 	Billing       *billing.Invoices
+	// PortOuts are the port-outs; the number leaving ends a subscription
+	// (portouts.go).
+	PortOuts *portout.Service
 }
 
 // Create starts a subscription. In a billed project it is initiated with
@@ -115,7 +119,7 @@ func (s *Service) Handlers() timeline.Handlers {
 		billing.KindOverdue:         s.handleOverdue,
 		porting.KindExpire:          s.handlePortingExpire,
 	}
-	for _, hs := range []timeline.Handlers{s.Subscriptions.Handlers(), s.Billing.Handlers()} {
+	for _, hs := range []timeline.Handlers{s.Subscriptions.Handlers(), s.Billing.Handlers(), s.PortOuts.Handlers()} {
 		for kind, h := range hs {
 			handlers[kind] = h
 		}

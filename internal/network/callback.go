@@ -18,10 +18,13 @@ const (
 	CallbackPortingCompleted    = "porting.completed"
 	CallbackPortingDeclined     = "porting.declined"
 	CallbackESIMProfileChanged  = "esimProfile.changed"
+	// CallbackPortOutCompleted: another carrier took the line's number
+	// with its port-out credentials; iccid and phoneNumber name the line.
+	CallbackPortOutCompleted = "portOut.completed"
 )
 
 var callbackTypes = []string{CallbackActivationCompleted, CallbackActivationFailed, CallbackPortingCompleted,
-	CallbackPortingDeclined, CallbackESIMProfileChanged}
+	CallbackPortingDeclined, CallbackESIMProfileChanged, CallbackPortOutCompleted}
 
 // Callback is an adapter's report of an outcome that came later than the
 // call: the body of POST {cellgate}/carriers/{provider}/callbacks.
@@ -54,6 +57,10 @@ func (c Callback) check() error {
 	case CallbackActivationCompleted:
 		if c.ICCID == "" {
 			return fmt.Errorf("%s needs iccid", c.Type)
+		}
+	case CallbackPortOutCompleted:
+		if c.ICCID == "" || c.PhoneNumber == "" {
+			return fmt.Errorf("%s needs iccid and phoneNumber", c.Type)
 		}
 	case CallbackActivationFailed:
 		if c.ICCID == "" || c.Error == nil || c.Error.Code == "" {

@@ -202,6 +202,9 @@ func checkSecret(s string) error {
 type Registry struct {
 	infos     []ProviderInfo
 	providers map[string]Provider
+	// sims are the built-in simulators, kept through Wrap: the testing
+	// endpoints play the outside world against them (Simulator).
+	sims map[string]*Simulator
 }
 
 // NewRegistry builds the providers of cfg: one simulator per simulated
@@ -212,7 +215,7 @@ func NewRegistry(cfg *Config) (*Registry, error) {
 		return nil, err
 	}
 	profiles := cfg.profiles()
-	r := &Registry{infos: cfg.Providers, providers: map[string]Provider{}}
+	r := &Registry{infos: cfg.Providers, providers: map[string]Provider{}, sims: map[string]*Simulator{}}
 	for _, info := range cfg.Providers {
 		switch info.Kind {
 		case KindSimulator:
@@ -221,6 +224,7 @@ func NewRegistry(cfg *Config) (*Registry, error) {
 			// line it has not seen as known, so lifecycles go on.
 			sim.AdoptUnknownLines = true
 			r.providers[info.ID] = sim
+			r.sims[info.ID] = sim
 		case KindHTTP:
 			r.providers[info.ID] = NewHTTPProvider(info, http.DefaultTransport)
 		}
@@ -244,6 +248,13 @@ func (r *Registry) Provider(id string) (Provider, error) {
 		return nil, fmt.Errorf("network: unknown provider %q", id)
 	}
 	return p, nil
+}
+
+// Simulator returns the built-in simulator of provider id; false for an
+// adapter (its carrier is outside cellgate).
+func (r *Registry) Simulator(id string) (*Simulator, bool) {
+	s, ok := r.sims[id]
+	return s, ok
 }
 
 // Info returns the configuration of id.
@@ -277,7 +288,7 @@ func (r *Registry) IDs() []string {
 // Wrap returns a registry whose providers are wrap's results: tests use
 // it to watch or disturb what cellgate tells the carriers.
 func (r *Registry) Wrap(wrap func(ProviderInfo, Provider) Provider) *Registry {
-	out := &Registry{infos: r.infos, providers: map[string]Provider{}}
+	out := &Registry{infos: r.infos, providers: map[string]Provider{}, sims: r.sims}
 	for _, info := range r.infos {
 		out.providers[info.ID] = wrap(info, r.providers[info.ID])
 	}

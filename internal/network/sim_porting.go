@@ -9,7 +9,11 @@ import (
 // porting is a port-in at the simulated donor carrier. Its outcome is
 // drawn when it is submitted and shows at resolvesAt.
 type porting struct {
-	req                     PortingRequest
+	req PortingRequest
+	// key is the idempotency key of the last submission or update: the
+	// same call repeated after a restart (which empties the answers kept
+	// by key) gets the porting's status instead of a second effect.
+	key                     string
 	attempt                 int
 	submittedAt, resolvesAt time.Time
 	outcome, code, message  string
@@ -37,12 +41,18 @@ func (s *Simulator) SubmitPorting(ctx context.Context, req PortingRequest) (Port
 			return PortingStatus{}, Errorf(CodeInvalidRequest, "reference and phoneNumber are required")
 		}
 		if p, ok := s.portings[req.Reference]; ok {
+			if p.key == req.Key {
+				return p.status(req.Now), nil
+			}
 			if st := p.status(req.Now).Status; st != PortingDeclined && st != PortingCanceled {
 				return PortingStatus{}, Errorf(CodePortingAlreadyExists, "porting %s is %s", req.Reference, st)
 			}
 		}
-		p := &porting{req: req}
+		p := &porting{req: req, key: req.Key}
 		s.decide(p, req.Now)
+		if err := s.rememberPorting(ctx, p); err != nil {
+			return PortingStatus{}, err
+		}
 		s.portings[req.Reference] = p
 		return p.status(req.Now), nil
 	})
@@ -52,13 +62,17 @@ func (s *Simulator) SubmitPorting(ctx context.Context, req PortingRequest) (Port
 // submits it again.
 func (s *Simulator) UpdatePorting(ctx context.Context, req PortingRequest) (PortingStatus, error) {
 	return call(ctx, s, OpUpdatePorting, req.Meta, req, req.Reference, func() (PortingStatus, error) {
-		p, ok := s.portings[req.Reference]
+		old, ok := s.portings[req.Reference]
 		if !ok {
 			return PortingStatus{}, Errorf(CodePortingNotFound, "no porting %s", req.Reference)
 		}
-		if st := p.status(req.Now).Status; st == PortingCompleted || st == PortingCanceled {
+		if old.key == req.Key {
+			return old.status(req.Now), nil
+		}
+		if st := old.status(req.Now).Status; st == PortingCompleted || st == PortingCanceled {
 			return PortingStatus{}, Errorf(CodePortingNotUpdatable, "porting %s is %s", req.Reference, st)
 		}
+		p := *old
 		merged := p.req
 		for _, f := range []struct {
 			dst *string
@@ -70,9 +84,13 @@ func (s *Simulator) UpdatePorting(ctx context.Context, req PortingRequest) (Port
 				*f.dst = f.v
 			}
 		}
-		p.req = merged
+		p.req, p.key = merged, req.Key
 		p.attempt++
-		s.decide(p, req.Now)
+		s.decide(&p, req.Now)
+		if err := s.rememberPorting(ctx, &p); err != nil {
+			return PortingStatus{}, err
+		}
+		*old = p
 		return p.status(req.Now), nil
 	})
 }
@@ -126,7 +144,12 @@ func (s *Simulator) CancelPorting(ctx context.Context, req PortingRef) (PortingS
 		}
 		switch st := p.status(req.Now).Status; st {
 		case PortingPending:
-			p.canceledAt = req.Now
+			c := *p
+			c.canceledAt = req.Now
+			if err := s.rememberPorting(ctx, &c); err != nil {
+				return PortingStatus{}, err
+			}
+			*p = c
 		case PortingCanceled:
 		default:
 			return PortingStatus{}, Errorf(CodePortingNotCancelable, "porting %s is %s", req.Reference, st)

@@ -63,7 +63,12 @@ type Simulator struct {
 	lines    map[string]*line
 	profiles map[string]*esimProfile
 	portings map[string]*porting
-	faults   []*Fault
+	// portOuts are the port-out credentials issued, by ICCID.
+	portOuts map[string]*issuedPortOut
+	// memory, when attached, keeps portings and port-outs across a
+	// restart (sim_memory.go).
+	memory Memory
+	faults []*Fault
 	// modelled marks the projects whose lines use only their traffic
 	// models (see SetTraffic).
 	modelledProjects map[string]bool
@@ -80,7 +85,8 @@ type answer struct {
 func NewSimulator(info ProviderInfo, profile Profile, seed uint64) *Simulator {
 	return &Simulator{Info: info, Profile: profile, Seed: seed,
 		memo: map[string]answer{}, attempts: map[string]int{}, effects: map[string]map[string]int{},
-		lines: map[string]*line{}, profiles: map[string]*esimProfile{}, portings: map[string]*porting{}}
+		lines: map[string]*line{}, profiles: map[string]*esimProfile{}, portings: map[string]*porting{},
+		portOuts: map[string]*issuedPortOut{}}
 }
 
 // Effects counts the effects of op on subject (an ICCID, or a porting's
@@ -406,10 +412,17 @@ func (s *Simulator) PortOutCredentials(ctx context.Context, req LineRequest) (Po
 		if l.stateAt(req.Now) == "" {
 			return PortOutCredentials{}, Errorf(CodeLineNotActive, "the line %s was never active", req.ICCID)
 		}
-		return PortOutCredentials{
+		c := PortOutCredentials{
 			AccountNumber: strconv.FormatInt(1_000_000_000+int64(s.unit("account", req.ICCID)*9_000_000_000), 10),
 			PIN:           strconv.FormatInt(100_000+int64(s.unit("pin", req.ICCID, req.Key)*900_000), 10),
 			ExpiresAt:     req.Now.Add(time.Duration(s.Profile.PortOutValidity)),
-		}, nil
+		}
+		po := &issuedPortOut{Project: req.Project, PhoneNumber: req.PhoneNumber, AccountNumber: c.AccountNumber, PINHash: hashPIN(c.PIN), ExpiresAt: c.ExpiresAt}
+		raw, _ := json.Marshal(po)
+		if err := s.remember(ctx, memoryPortOuts, req.ICCID, raw); err != nil {
+			return PortOutCredentials{}, err
+		}
+		s.portOuts[req.ICCID] = po
+		return c, nil
 	})
 }

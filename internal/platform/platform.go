@@ -5,6 +5,7 @@
 package platform
 
 import (
+	"context"
 	"log/slog"
 	"net/http"
 
@@ -15,6 +16,7 @@ import (
 	"cellgate/internal/outbound"
 	"cellgate/internal/payments"
 	"cellgate/internal/porting"
+	"cellgate/internal/portout"
 	"cellgate/internal/sims"
 	"cellgate/internal/store"
 	"cellgate/internal/subscriptions"
@@ -56,14 +58,20 @@ func New(db *store.DB, log *slog.Logger, carriers *network.Registry) *Platform {
 	if carriers == nil {
 		carriers = network.Default()
 	}
+	// The built-in simulators keep their portings and port-outs in the
+	// database, so a restart of serve finds them (docs/porting.md).
+	if err := carriers.Attach(context.Background(), simMemory{db: db}); err != nil && log != nil {
+		log.Error("the simulators could not read their state back", "error", err)
+	}
 	subs := &subscriptions.Service{Carriers: carriers, Porting: &porting.Service{DB: db, Carriers: carriers}}
 	invoices := &billing.Invoices{}
-	flows := &lines.Service{Subscriptions: subs, Billing: invoices}
+	portOuts := &portout.Service{DB: db, Carriers: carriers, Subscriptions: subs}
+	flows := &lines.Service{Subscriptions: subs, Billing: invoices, PortOuts: portOuts}
 	use := &usage.Service{Carriers: carriers}
 	pay := payments.NewProviders(db, payments.StripeFactory(&http.Client{Timeout: outbound.DefaultPolicy.CallTimeout}))
 	outbox := &email.Outbox{DB: db, SMTP: email.SMTPFromEnv()}
 	kinds := outbound.Kinds{}
-	for _, ks := range []outbound.Kinds{subs.Operations(), sims.Operations(carriers), flows.Operations(), use.Operations(), flows.PaymentOperations(pay), outbox.Operations()} {
+	for _, ks := range []outbound.Kinds{subs.Operations(), sims.Operations(carriers), flows.Operations(), use.Operations(), flows.PaymentOperations(pay), outbox.Operations(), portOuts.Operations()} {
 		for kind, k := range ks {
 			kinds[kind] = k
 		}

@@ -27,9 +27,12 @@ const (
 
 // Project is the API representation (reference §2.1).
 type Project struct {
-	Object    string    `json:"object"`
-	ID        string    `json:"id"`
-	Billing   *Billing  `json:"billing"`
+	Object  string   `json:"object"`
+	ID      string   `json:"id"`
+	Billing *Billing `json:"billing"`
+	// Consent says which actions wait for the user's consent; nil: none
+	// (consent.go).
+	Consent   *Consent  `json:"consent"`
 	CreatedAt time.Time `json:"createdAt"`
 	Locales   []string  `json:"locales"`
 	Name      string    `json:"name"`
@@ -96,7 +99,7 @@ func Create(ctx context.Context, tx *store.Tx, in CreateInput, now time.Time) (*
 	return p, nil
 }
 
-const projectColumns = `id, name, type, locales, support, billing, tax_country, created_at`
+const projectColumns = `id, name, type, locales, support, billing, tax_country, created_at, consent`
 
 func scanProject(row interface{ Scan(...any) error }) (*Project, error) {
 	var (
@@ -104,10 +107,11 @@ func scanProject(row interface{ Scan(...any) error }) (*Project, error) {
 		locales          string
 		support, billing sql.NullString
 		taxCountry       sql.NullString
+		consent          sql.NullString
 		createdAt        int64
 		typ              string
 	)
-	if err := row.Scan(&p.ID, &p.Name, &typ, &locales, &support, &billing, &taxCountry, &createdAt); err != nil {
+	if err := row.Scan(&p.ID, &p.Name, &typ, &locales, &support, &billing, &taxCountry, &createdAt, &consent); err != nil {
 		return nil, err
 	}
 	if taxCountry.Valid {
@@ -122,6 +126,9 @@ func scanProject(row interface{ Scan(...any) error }) (*Project, error) {
 		if err := json.Unmarshal([]byte(support.String), p.Support); err != nil {
 			return nil, err
 		}
+	}
+	if err := store.ScanNullJSON(consent, &p.Consent); err != nil {
+		return nil, err
 	}
 	if billing.Valid {
 		p.Billing = &Billing{ProrationBehavior: ProrationNone} // stored before the setting existed

@@ -23,6 +23,8 @@ type UpdateInput struct {
 	Billing optional.Value[BillingUpdate] `json:"billing"`
 	// TaxCountry null clears it.
 	TaxCountry optional.Value[string] `json:"taxCountry"`
+	// Consent null turns consent off (consent.go).
+	Consent optional.Value[ConsentUpdate] `json:"consent"`
 }
 
 // SupportUpdate changes the support contacts; null clears one.
@@ -87,11 +89,16 @@ func Update(ctx context.Context, tx *store.Tx, id string, in UpdateInput, now ti
 			return nil, err
 		}
 	}
+	if in.Consent.Set {
+		if after.Consent, err = applyConsent(before.Consent, in.Consent); err != nil {
+			return nil, err
+		}
+	}
 	if err := checkBillingNotInUse(ctx, tx, id, before.Billing, after.Billing); err != nil {
 		return nil, err
 	}
-	_, err = tx.Exec(ctx, `UPDATE projects SET name = ?, locales = ?, support = ?, billing = ?, tax_country = ?, updated_at = ? WHERE id = ?`,
-		after.Name, store.JSON(after.Locales), store.NullJSON(after.Support), store.NullJSON(after.Billing), after.TaxCountry, store.Micros(now), id)
+	_, err = tx.Exec(ctx, `UPDATE projects SET name = ?, locales = ?, support = ?, billing = ?, tax_country = ?, consent = ?, updated_at = ? WHERE id = ?`,
+		after.Name, store.JSON(after.Locales), store.NullJSON(after.Support), store.NullJSON(after.Billing), after.TaxCountry, store.NullJSON(after.Consent), store.Micros(now), id)
 	if err != nil {
 		return nil, fmt.Errorf("projects: update %s: %w", id, err)
 	}

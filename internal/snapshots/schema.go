@@ -50,9 +50,11 @@ var Children = map[string]child{
 // Global are tables that hold no project's data: the projects themselves
 // (a snapshot keeps the clock and settings columns of its row, see
 // projectKeep), counters shared by every project, the console's
-// operators with their sessions and login failures, and the migration
-// bookkeeping.
-var Global = []string{"projects", "number_sequences", "operators", "operator_sessions", "operator_login_failures", "goose_db_version"}
+// operators with their sessions and login failures, the built-in carrier
+// simulators' own storage (a carrier's state is not the project's), and
+// the migration bookkeeping.
+var Global = []string{"projects", "number_sequences", "operators", "operator_sessions", "operator_login_failures",
+	"simulator_state", "goose_db_version"}
 
 // table is one table a snapshot covers, with its columns in schema order
 // and the covered tables its foreign keys point at.
