@@ -87,6 +87,7 @@ func TestClientTypesMatchTheDocument(t *testing.T) {
 		"ProviderFault": ProviderFault{}, "ProviderFaultInput": ProviderFaultInput{},
 		"UsageRecord": UsageRecord{}, "UsageBalance": UsageBalance{}, "UsageSimulate": UsageSimulate{},
 		"TrafficModelInput": TrafficModelInput{}, "TrafficModel": TrafficModel{},
+		"ConnectSession": ConnectSession{}, "ConnectSessionInput": ConnectSessionCreate{}, "ConnectIntent": ConnectIntent{},
 	} {
 		s, ok := d.Components.Schemas[schema]
 		if !ok {

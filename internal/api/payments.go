@@ -6,12 +6,10 @@ import (
 
 	"cellgate/internal/billing"
 	"cellgate/internal/errs"
-	"cellgate/internal/ids"
 	"cellgate/internal/outbound"
 	"cellgate/internal/payments"
 	"cellgate/internal/projects"
 	"cellgate/internal/store"
-	"cellgate/internal/users"
 )
 
 // paymentRoutes registers payment settings, payment methods, payments and
@@ -68,59 +66,8 @@ func (s *Server) createPaymentMethod(rq *request) (any, error) {
 	if err := in.Check(); err != nil {
 		return nil, err
 	}
-	u, err := users.Get(rq.ctx, s.db, rq.project, in.User)
-	if err != nil {
-		return nil, referencedUser(err)
-	}
-	set, err := payments.GetSettings(rq.ctx, s.db, rq.project)
-	if err != nil {
-		return nil, err
-	}
-	if !set.Enabled() {
-		return nil, errs.Conflict("paymentProviderMissing", "Project %s has no payment provider.", rq.project).
-			WithHint("Choose one with PATCH /projects/%s/paymentSettings.", rq.project)
-	}
-	prov, _, err := s.platform.Payments.For(rq.ctx, rq.project, *set.Provider)
-	if err != nil {
-		return nil, err
-	}
-	customer, err := payments.CustomerRef(rq.ctx, s.db, rq.project, u.ID, prov.ID())
-	if err != nil {
-		return nil, err
-	}
-	if customer == "" {
-		// One customer per user: the key makes a repeated call find it.
-		c := payments.Customer{Project: rq.project, User: u.ID, Email: u.Email}
-		if customer, err = prov.CreateCustomer(rq.ctx, rq.project+"/"+u.ID, c); err != nil {
-			return nil, err
-		}
-	}
-	key := rq.Header.Get("Idempotency-Key")
-	if key == "" {
-		key = ids.New("att")
-	}
-	pm, err := prov.AttachMethod(rq.ctx, rq.project+"/"+key, customer, in.Token)
-	if err != nil {
-		return nil, err
-	}
 	ctx := outbound.Track(rq.ctx)
-	var out *payments.PaymentMethod
-	err = s.db.InTx(ctx, func(tx *store.Tx) error {
-		now, err := projects.Now(ctx, tx, rq.project)
-		if err != nil {
-			return err
-		}
-		if _, err := users.Get(ctx, tx, rq.project, u.ID); err != nil {
-			return referencedUser(err)
-		}
-		if out, err = payments.SaveMethod(ctx, tx, rq.project, u.ID, prov.ID(), customer, pm, now); err != nil {
-			return err
-		}
-		if !out.Default {
-			return nil
-		}
-		return payments.CollectNow(ctx, tx, rq.project, u.ID, now)
-	})
+	out, err := s.platform.Payments.Attach(ctx, rq.project, in.User, in.Token, rq.Header.Get("Idempotency-Key"))
 	if err != nil {
 		return nil, err
 	}

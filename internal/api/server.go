@@ -165,6 +165,7 @@ func (s *Server) routes() {
 	s.portingRoutes()
 	s.deviceRoutes()
 	s.emailRoutes()
+	s.connectRoutes()
 
 	s.mux.HandleFunc("/", s.notFound)
 }

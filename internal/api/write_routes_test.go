@@ -178,6 +178,8 @@ func validWriteBodies(ww *writeWorld, receiver string) map[string]any {
 		"POST /projects/{project}/portings/{porting}/cancel":                               nil,
 		"POST /projects/{project}/devices":                                                 map[string]any{"imei": "356938035643809", "name": "Phone"},
 		"PATCH /projects/{project}/devices/{device}":                                       map[string]any{"name": "Renamed"},
+		"POST /projects/{project}/connectSessions":                                         map[string]any{"user": p["user"], "intent": map[string]any{"type": "viewSubscriptions"}},
+		"POST /api/embeds/auth":                                                            map[string]any{"secret": "unknown"},
 	}
 }
 
