@@ -171,7 +171,7 @@ func TestEmbedTokenExchangeIsSingleUseAndExpires(t *testing.T) {
 		if got := w.Get(w.P("/connectSessions/" + cs.ID)).Expect(http.StatusOK).JSON()["status"]; got != "opened" {
 			t.Errorf("status %v, want opened", got)
 		}
-		if n := len(w.Get(w.P("/events?type=connectSession.updated&resource="+cs.ID)).Expect(http.StatusOK).JSON()["items"].([]any)); n != 1 {
+		if n := len(w.Get(w.P("/events?type=connectSession.updated&resource=" + cs.ID)).Expect(http.StatusOK).JSON()["items"].([]any)); n != 1 {
 			t.Errorf("%d connectSession.updated events, want 1", n)
 		}
 		late := w.connectSession(map[string]any{"user": user, "intent": map[string]any{"type": "viewSubscriptions"}})
