@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"cellgate/internal/connect"
+	"cellgate/internal/connectweb"
 	"cellgate/internal/errs"
 	"cellgate/internal/events"
 	"cellgate/internal/projects"
@@ -18,6 +19,9 @@ func (s *Server) connectRoutes() {
 	s.write("POST /projects/{project}/connectSessions", http.StatusCreated, s.createConnectSession)
 	s.read("GET /projects/{project}/connectSessions/{connectSession}", s.getConnectSession)
 	s.handle("POST /api/embeds/auth", s.embedsAuth)
+	// The pages have their own browser sessions, CSRF checks and HTML
+	// errors; like the console they are not API routes.
+	s.mux.Handle("/connect/", connectweb.New(connectweb.Config{DB: s.db, Platform: s.platform, Logger: s.log, PublicURL: s.source}))
 }
 
 func (s *Server) createConnectSession(rq *request, tx *store.Tx, now time.Time) (any, error) {

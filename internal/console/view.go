@@ -3,7 +3,6 @@ package console
 import (
 	"bytes"
 	"encoding/json"
-	"fmt"
 	"html/template"
 	"net/url"
 	"strconv"
@@ -50,21 +49,7 @@ var funcs = template.FuncMap{
 }
 
 // formatMoney shows minor units as a decimal amount with the currency.
-func formatMoney(amount int64, currency string) string {
-	digits := money.MinorDigits(currency)
-	if digits == 0 {
-		return fmt.Sprintf("%d %s", amount, currency)
-	}
-	sign := ""
-	if amount < 0 {
-		sign, amount = "-", -amount
-	}
-	scale := int64(1)
-	for range digits {
-		scale *= 10
-	}
-	return fmt.Sprintf("%s%d.%0*d %s", sign, amount/scale, digits, amount%scale, currency)
-}
+func formatMoney(amount int64, currency string) string { return money.Format(amount, currency) }
 
 // pager is a list page's cursor links, keeping its filters.
 type pager struct {
