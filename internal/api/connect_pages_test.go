@@ -52,7 +52,28 @@ func (b *browser) do(req *http.Request) page {
 	if m := csrfField.FindStringSubmatch(p.Body); m != nil {
 		b.csrf = m[1]
 	}
+	checkLabels(b.t, req.URL.Path, p.Body)
 	return p
+}
+
+var (
+	formField = regexp.MustCompile(`<(input|select|textarea)\b[^>]*>`)
+	fieldID   = regexp.MustCompile(`\bid="([^"]+)"`)
+)
+
+// checkLabels: every visible form field of a page has an id and a label
+// for it (accessibility: every field labelled).
+func checkLabels(t testing.TB, path, body string) {
+	t.Helper()
+	for _, f := range formField.FindAllString(body, -1) {
+		if strings.Contains(f, `type="hidden"`) {
+			continue
+		}
+		m := fieldID.FindStringSubmatch(f)
+		if m == nil || !strings.Contains(body, `for="`+m[1]+`"`) {
+			t.Errorf("%s: form field without a label: %s", path, f)
+		}
+	}
 }
 
 func (b *browser) get(path string) page {

@@ -2,6 +2,7 @@ package connectweb
 
 import (
 	"errors"
+	"net/url"
 	"strings"
 	"time"
 
@@ -225,6 +226,11 @@ func (p *Pages) esim(v *visit) (*reply, error) {
 	if sub.SIM != nil {
 		c, err := sims.GetCredentials(v.ctx, p.db, v.s.Project, sub.SIM.ID, p.base)
 		if err == nil {
+			// The image is served by this server: a path, so that the
+			// page's img-src 'self' holds whatever the public URL is.
+			if u, perr := url.Parse(c.QRCodeURL); perr == nil {
+				c.QRCodeURL = u.RequestURI()
+			}
 			d.Creds = c
 		} else if !errs.IsKind(err, errs.KindNotFound) {
 			return nil, err
