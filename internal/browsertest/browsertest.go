@@ -61,7 +61,7 @@ func New(t *testing.T, base string, width, height int) *Tab {
 	}
 	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	ctx, cancelTab := chromedp.NewContext(actx)
-	ctx, cancelTime := context.WithTimeout(ctx, 120*time.Second)
+	ctx, cancelTime := context.WithTimeout(ctx, 300*time.Second)
 	t.Cleanup(func() { cancelTime(); cancelTab(); cancelAlloc() })
 	tab := &Tab{t: t, Ctx: ctx, base: base, dir: Artifacts(t)}
 	tab.Do(chromedp.EmulateViewport(int64(width), int64(height)), chromedp.Navigate("about:blank"))
