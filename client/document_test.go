@@ -34,9 +34,10 @@ func readDocument(t *testing.T) document {
 
 // notForClients are the operations a project's API client does not call:
 // the operator endpoints, the QR image and the PDFs behind the URLs the
-// resources give, and what carriers and payment providers send.
+// resources give, what carriers and payment providers send, and the
+// embeds' token exchange, which the end user's browser makes.
 var notForClients = []string{"getHealth", "getReadiness", "getMetrics", "getOpenAPIDocument", "getQrCode", "getDocument",
-	"receiveCarrierCallback", "receiveStripeWebhook"}
+	"receiveCarrierCallback", "receiveStripeWebhook", "authenticateEmbed"}
 
 // TestClientOperationsMatchTheDocument: every operation of the client is
 // in the document with the same method and path, and every operation of
@@ -97,6 +98,7 @@ func TestClientTypesMatchTheDocument(t *testing.T) {
 		"Voucher": Voucher{}, "VoucherCode": VoucherCode{}, "ApiKey": APIKey{}, "ApiKeyCreated": APIKeyCreated{},
 		"Porting": Porting{}, "PortingCreate": PortingCreate{}, "ServiceProvider": ServiceProvider{}, "Device": Device{},
 		"DeviceModelBrand": DeviceModelBrand{}, "Email": Email{},
+		"ConnectSession": ConnectSession{}, "ConnectSessionInput": ConnectSessionCreate{}, "ConnectIntent": ConnectIntent{},
 	} {
 		s, ok := d.Components.Schemas[schema]
 		if !ok {

@@ -118,6 +118,7 @@ var bodyFamilies = map[string][]string{
 	"changes":  {"subscriptionChanges", "addons", "subscriptionAddons"},
 	"portings": {"portings"}, "devices": {"devices"},
 	"portOuts": {"portOuts", "consentRequests"},
+	"connect":  {"connectSessions"},
 }
 
 func familyOf(route string) string {
@@ -186,6 +187,7 @@ func FuzzTestingBodies(f *testing.F)      { fuzzBodies(f, "testing") }
 func FuzzAPIKeyBodies(f *testing.F)       { fuzzBodies(f, "apiKeys") }
 func FuzzChangeBodies(f *testing.F)       { fuzzBodies(f, "changes") }
 func FuzzUsageBodies(f *testing.F)        { fuzzBodies(f, "usage") }
+func FuzzConnectBodies(f *testing.F)      { fuzzBodies(f, "connect") }
 
 // FuzzPathIDs puts any string in the last id of a route's path (escaped,
 // so NUL and bytes that are not UTF-8 arrive as such), with the route's

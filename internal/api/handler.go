@@ -29,6 +29,9 @@ type request struct {
 	// decoded is set once the handler has read the body; a write whose
 	// handler never does still gets it checked as an empty object.
 	decoded bool
+	// endUser is set when an embed access token made the request: the
+	// user whose resources alone it may reach (api/connect.go).
+	endUser string
 }
 
 // decode reads the JSON body strictly into v; the body is required.
@@ -170,6 +173,9 @@ func (s *Server) authenticate(r *http.Request) (*request, error) {
 	scheme, secret, ok := strings.Cut(auth, " ")
 	if !ok || !strings.EqualFold(scheme, "Bearer") || strings.TrimSpace(secret) == "" {
 		return nil, errs.Unauthenticated("The Authorization header must have the form Bearer <API key>.")
+	}
+	if strings.HasPrefix(strings.TrimSpace(secret), embedPrefix) {
+		return s.authenticateEmbed(r, strings.TrimSpace(secret))
 	}
 	// The key is read from the database on every request, never from a
 	// cache: a revoked key is refused by every replica at once.

@@ -7,12 +7,10 @@ import (
 
 	"cellgate/internal/billing"
 	"cellgate/internal/errs"
-	"cellgate/internal/ids"
 	"cellgate/internal/outbound"
 	"cellgate/internal/payments"
 	"cellgate/internal/projects"
 	"cellgate/internal/store"
-	"cellgate/internal/users"
 )
 
 // paymentRoutes registers payment settings, payment methods, payments and
@@ -71,55 +69,15 @@ func (s *Server) createPaymentMethod(rq *request) (any, error) {
 	if err := in.Check(); err != nil {
 		return nil, err
 	}
-	u, err := users.Get(rq.ctx, s.db, rq.project, in.User)
-	if err != nil {
-		return nil, referencedUser(err)
-	}
-	set, err := payments.GetSettings(rq.ctx, s.db, rq.project)
+	ctx := outbound.Track(rq.ctx)
+	out, err := s.platform.Payments.Attach(ctx, rq.project, in.User, in.Token, rq.Header.Get("Idempotency-Key"))
 	if err != nil {
 		return nil, err
 	}
-	if !set.Enabled() {
-		return nil, errs.Conflict("paymentProviderMissing", "Project %s has no payment provider.", rq.project).
-			WithHint("Choose one with PATCH /projects/%s/paymentSettings.", rq.project)
+	if err := s.platform.Outbound.RunTracked(ctx); err != nil {
+		s.log.ErrorContext(ctx, "outbound operations after a request", "error", err)
 	}
-	prov, _, err := s.platform.Payments.For(rq.ctx, rq.project, *set.Provider)
-	if err != nil {
-		return nil, err
-	}
-	customer, err := payments.CustomerRef(rq.ctx, s.db, rq.project, u.ID, prov.ID())
-	if err != nil {
-		return nil, err
-	}
-	if customer == "" {
-		// One customer per user: the key makes a repeated call find it.
-		c := payments.Customer{Project: rq.project, User: u.ID, Email: u.Email}
-		if customer, err = prov.CreateCustomer(rq.ctx, rq.project+"/"+u.ID, c); err != nil {
-			return nil, err
-		}
-	}
-	key := rq.Header.Get("Idempotency-Key")
-	if key == "" {
-		key = ids.New("att")
-	}
-	pm, err := prov.AttachMethod(rq.ctx, rq.project+"/"+key, customer, in.Token)
-	if err != nil {
-		return nil, err
-	}
-	var out *payments.PaymentMethod
-	err = s.methodTx(rq, func(ctx context.Context, tx *store.Tx, now time.Time) error {
-		if _, err := users.Get(ctx, tx, rq.project, u.ID); err != nil {
-			return referencedUser(err)
-		}
-		if out, err = payments.SaveMethod(ctx, tx, rq.project, u.ID, prov.ID(), customer, pm, now); err != nil {
-			return err
-		}
-		if !out.Default {
-			return nil
-		}
-		return payments.CollectNow(ctx, tx, rq.project, u.ID, now)
-	})
-	return out, err
+	return out, nil
 }
 
 // methodTx stores what a provider answered about a payment method in one

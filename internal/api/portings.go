@@ -91,6 +91,9 @@ func (s *Server) portingAction(act func(rq *request, tx *store.Tx, id string, no
 		if _, err := porting.SubscriptionOf(rq.ctx, tx, rq.project, id); err != nil {
 			return nil, err
 		}
+		if err := s.ownPorting(rq, tx, id); err != nil {
+			return nil, err
+		}
 		if err := rq.noQuery(); err != nil {
 			return nil, err
 		}

@@ -35,6 +35,7 @@ func loggedPath(r *http.Request) string {
 // (GET /qr/{file} sets the same header itself.)
 var secretRoutes = map[string]bool{
 	"POST /projects/{project}/apiKeys":                                  true,
+	"POST /projects/{project}/connectSessions":                          true,
 	"GET /projects/{project}/sims/{sim}/credentials":                    true,
 	"GET /projects/{project}/portOuts/{portOut}/credentials":            true,
 	"POST /projects/{project}/webhookEndpoints":                         true,

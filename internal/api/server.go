@@ -166,6 +166,7 @@ func (s *Server) routes() {
 	s.portOutRoutes()
 	s.deviceRoutes()
 	s.emailRoutes()
+	s.connectRoutes()
 
 	s.mux.HandleFunc("/", s.notFound)
 }

@@ -3,6 +3,7 @@ package api
 import (
 	"time"
 
+	"cellgate/internal/errs"
 	"cellgate/internal/projects"
 	"cellgate/internal/store"
 	"cellgate/internal/subscriptions"
@@ -33,6 +34,9 @@ func (s *Server) getSubscription(rq *request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
+	if rq.endUser != "" && (sub.User == nil || sub.User.ID != rq.endUser) {
+		return nil, errs.NotFound("subscription", id)
+	}
 	return sub, rq.noQuery()
 }
 
@@ -48,6 +52,12 @@ func (s *Server) listSubscriptions(rq *request) (any, error) {
 	var f subscriptions.Filter
 	if f.User, err = q.id("user"); err != nil {
 		return nil, err
+	}
+	if rq.endUser != "" {
+		if f.User != "" && f.User != rq.endUser {
+			return nil, errEmbedScope
+		}
+		f.User = rq.endUser
 	}
 	if f.Plan, err = q.id("plan"); err != nil {
 		return nil, err

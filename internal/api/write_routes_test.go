@@ -192,6 +192,8 @@ func validWriteBodies(ww *writeWorld, receiver string) map[string]any {
 		"POST /consentRequests/approve":                                                    map[string]any{"token": "csr_0000000000000000000000.x"},
 		"POST /consentRequests/reject":                                                     map[string]any{"token": "csr_0000000000000000000000.x"},
 		"POST /testing/projects/{project}/portOuts/{portOut}/complete":                     nil,
+		"POST /projects/{project}/connectSessions":                                         map[string]any{"user": p["user"], "intent": map[string]any{"type": "viewSubscriptions"}},
+		"POST /api/embeds/auth":                                                            map[string]any{"secret": "unknown"},
 	}
 }
 

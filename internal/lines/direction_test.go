@@ -13,7 +13,7 @@ import (
 
 // The domain packages in import order, highest first: each may import only
 // the ones after it (docs/architecture.md).
-var domains = []string{"lines", "portout", "billing", "usage", "payments", "vouchers", "subscriptions", "consent", "porting", "devices", "sims", "catalog", "users", "projects"}
+var domains = []string{"connectweb", "connect", "lines", "portout", "billing", "usage", "payments", "vouchers", "subscriptions", "consent", "porting", "devices", "sims", "catalog", "users", "projects"}
 
 // pkg is what the direction rules need of one package: its imports within
 // the module, its interfaces' method names and its types' method names.
