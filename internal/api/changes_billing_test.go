@@ -123,3 +123,36 @@ func TestRefusedRenewalChangeReissuesTheAdvanceInvoice(t *testing.T) {
 		}
 	})
 }
+
+// TestCheaperPlanNowCreditsTheProratedSavingToTheBalance: with
+// prorateImmediately a change on Jan 25 (16 of 31 days left) to a plan
+// 6.00 cheaper with the same allowances is applied at once and credits the
+// paid period invoice to the user's balance in the share 600 × 16/31 =
+// 309.68 → 310 is of the old price (1000), taxes and fees included.
+func TestCheaperPlanNowCreditsTheProratedSavingToTheBalance(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		w := billedWorld(t, db, map[string]any{"prorationBehavior": "prorateImmediately"})
+		s := w.blSub(nil)
+		first := w.firstInvoice(s.ID)
+		cheap := w.plan(map[string]any{"price": map[string]any{"amount": 400, "currency": "USD"}})
+		w.advanceTo(blAt(time.January, 25, 0))
+		c := w.changeOK(map[string]any{"subscription": s.ID, "plan": cheap, "when": "now"})
+		if got := w.change(c.ID); got.Status != "applied" || len(w.invoices("?reason=other&subscription="+s.ID)) != 0 {
+			t.Fatalf("change %+v: want applied at once with no invoice", got)
+		}
+		notes := w.creditNotes("?invoice=" + first.ID)
+		if len(notes) != 1 || notes[0].CreditTo != "userBalance" || notes[0].Status != "issued" {
+			t.Fatalf("credit notes of the period invoice = %+v", notes)
+		}
+		want := (first.TotalP.Amount*310*2 + 1000) / 2000 // half up
+		if notes[0].Total.Amount != want {
+			t.Fatalf("credit note total %d, want %d of the invoice's %d", notes[0].Total.Amount, want, first.TotalP.Amount)
+		}
+		var bal struct{ Amounts []money }
+		w.Get(w.P("/users/" + s.User["id"].(string) + "/balance")).Expect(http.StatusOK).Decode(&bal)
+		if len(bal.Amounts) != 1 || bal.Amounts[0].Amount != want {
+			t.Fatalf("user balance %+v, want %d", bal.Amounts, want)
+		}
+	})
+}

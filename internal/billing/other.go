@@ -61,17 +61,20 @@ func (e *Invoices) CheckChangeWindow(ctx context.Context, tx *store.Tx, b *subsc
 
 // InvoiceChange prices a plan change applied now with the project's
 // proration behavior: prorateImmediately invoices the prorated difference
-// of a dearer plan (taxes and fees as any invoice); none, or a plan that
-// costs the same or less, invoices nothing and the new price applies
-// from the next renewal. It returns the invoice ("" when none) and
-// whether it is paid.
+// of a dearer plan (taxes and fees as any invoice) and credits that of a
+// cheaper one to the user's balance (creditDowngrade); none invoices
+// nothing and the new price applies from the next renewal. It returns
+// the invoice ("" when none) and whether it is paid.
 func (e *Invoices) InvoiceChange(ctx context.Context, tx *store.Tx, b *subscriptions.Billed, to *catalog.Plan, now time.Time) (string, bool, error) {
 	set, err := settingsOf(ctx, tx, b.Project)
 	if err != nil || set == nil || set.ProrationBehavior != projects.ProrationImmediately || !b.Live() {
 		return "", false, err
 	}
 	diff := to.Price.Amount - b.Plan.Price.Amount
-	if diff <= 0 {
+	if diff < 0 {
+		return "", false, e.creditDowngrade(ctx, tx, b, -diff, now)
+	}
+	if diff == 0 {
 		return "", false, nil
 	}
 	amount, err := Prorate(diff, b.Period, now)
@@ -85,6 +88,34 @@ func (e *Invoices) InvoiceChange(ctx context.Context, tx *store.Tx, b *subscript
 		return "", false, err
 	}
 	return inv.ID, inv.Status == StatusPaid, nil
+}
+
+// creditDowngrade credits a change to a plan cheaper by saving for the
+// rest of the period: the paid invoice of the current period is credited
+// to the user's balance in the share the prorated saving is of the old
+// plan's price, spread over its lines, taxes and fees, so the taxes
+// credited follow the revenue given back (seed 003). An unpaid period
+// invoice is not credited: the new price applies from the next renewal.
+func (e *Invoices) creditDowngrade(ctx context.Context, tx *store.Tx, b *subscriptions.Billed, saving int64, now time.Time) error {
+	prorated, err := Prorate(saving, b.Period, now)
+	if err != nil || prorated == 0 || b.Plan.Price.Amount <= 0 {
+		return err
+	}
+	invs, err := subscriptionInvoices(ctx, tx, b.Project, b.ID)
+	if err != nil {
+		return err
+	}
+	for _, inv := range invs {
+		if inv.periodNumber != b.Period.Number || inv.Status != StatusPaid {
+			continue
+		}
+		_, err := creditShare(ctx, tx, b.Project, inv, CreditToUserBalance, func(full int64) int64 {
+			share, _ := tax.RoundDiv(full, prorated, b.Plan.Price.Amount)
+			return min(share, full)
+		}, now)
+		return err
+	}
+	return nil
 }
 
 // InvoiceAddon invoices an add-on bought for a billed subscription: one

@@ -24,16 +24,25 @@ func CreditRefund(ctx context.Context, tx *store.Tx, project, invoice string, am
 	if inv.Status != StatusPaid {
 		return nil, errs.Conflict("invoiceNotPaid", "The invoice %s is %s; only paid invoices can be refunded.", inv.ID, inv.Status)
 	}
+	return creditShare(ctx, tx, project, inv, CreditToOutOfBand, func(full int64) int64 { return amount }, now)
+}
+
+// creditShare issues a credit note of the part of what is left to credit
+// on a paid invoice that share picks from that total, spread over lines,
+// taxes and fees in proportion to what is left of each.
+func creditShare(ctx context.Context, tx *store.Tx, project string, inv *Invoice, creditTo string, share func(full int64) int64,
+	now time.Time) (*CreditNote, error) {
 	left, err := remaining(ctx, tx, inv)
 	if err != nil {
 		return nil, err
 	}
-	note := newCreditNote(inv, CreditToOutOfBand, now)
+	note := newCreditNote(inv, creditTo, now)
 	fullCredit(note, inv, left)
 	full, err := note.totals(inv.Total.Currency)
 	if err != nil {
 		return nil, err
 	}
+	amount := share(full)
 	if amount > full {
 		return nil, errs.Invalid("paymentRefundAmountExceeded", "The refund of %d is more than the %d left to credit on the invoice %s.",
 			amount, full, inv.ID)
