@@ -81,6 +81,8 @@ func seedWriteWorld(w *world) *writeWorld {
 		"porting": w.draft(user, "+12015550170").ID,
 		"portOut": portOut, "consentRequest": consents.Items[0].ID,
 		"device": w.Post(w.P("/devices"), map[string]any{"imei": "490154203237518", "user": user}).Expect(http.StatusCreated).ID(),
+		"connectSession": w.Post(w.P("/connectSessions"), map[string]any{"user": user, "intent": map[string]any{"type": "viewSubscriptions"}}).
+			Expect(http.StatusCreated).ID(),
 	}}
 }
 

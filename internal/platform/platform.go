@@ -59,9 +59,13 @@ func New(db *store.DB, log *slog.Logger, carriers *network.Registry) *Platform {
 		carriers = network.Default()
 	}
 	// The built-in simulators keep their portings and port-outs in the
-	// database, so a restart of serve finds them (docs/porting.md).
-	if err := carriers.Attach(context.Background(), simMemory{db: db}); err != nil && log != nil {
-		log.Error("the simulators could not read their state back", "error", err)
+	// database, so a restart of serve finds them (docs/porting.md). A
+	// platform without a database (tax data checks, page registries)
+	// has nothing to remember.
+	if db != nil {
+		if err := carriers.Attach(context.Background(), simMemory{db: db}); err != nil && log != nil {
+			log.Error("the simulators could not read their state back", "error", err)
+		}
 	}
 	subs := &subscriptions.Service{Carriers: carriers, Porting: &porting.Service{DB: db, Carriers: carriers}}
 	invoices := &billing.Invoices{}
