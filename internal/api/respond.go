@@ -19,18 +19,6 @@ type errorBody struct {
 	Documentation []string  `json:"documentation,omitempty"`
 }
 
-// statusOf maps each error type to its one HTTP status.
-var statusOf = map[errs.Kind]int{
-	errs.KindMalformed:        http.StatusBadRequest,
-	errs.KindUnauthenticated:  http.StatusUnauthorized,
-	errs.KindPermissionDenied: http.StatusForbidden,
-	errs.KindNotFound:         http.StatusNotFound,
-	errs.KindInvalid:          http.StatusUnprocessableEntity,
-	errs.KindConflict:         http.StatusConflict,
-	errs.KindTooManyRequests:  http.StatusTooManyRequests,
-	errs.KindInternal:         http.StatusInternalServerError,
-}
-
 // writeError writes err in the envelope. Errors that are not *errs.Error are
 // internal: they are logged with the request id and the client sees only a
 // generic message.
@@ -48,10 +36,7 @@ func writeError(w http.ResponseWriter, r *http.Request, log *slog.Logger, err er
 		log.ErrorContext(r.Context(), "request failed", "error", err, "method", r.Method, "path", loggedPath(r), "requestId", w.Header().Get(requestIDHeader))
 		e = &errs.Error{Kind: errs.KindInternal, Code: "unknown", Message: "An internal error occurred. Quote the request id " + w.Header().Get(requestIDHeader) + " when reporting it."}
 	}
-	status, known := statusOf[e.Kind]
-	if !known {
-		status = http.StatusInternalServerError
-	}
+	status := errs.HTTPStatus(e.Kind)
 	body := errorBody{Object: "error", Type: e.Kind, Code: e.Code, Message: e.Message, Hint: e.Hint}
 	writeJSON(w, status, body)
 }

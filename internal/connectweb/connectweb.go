@@ -233,25 +233,7 @@ func (p *Pages) fail(w http.ResponseWriter, r *http.Request, v *visit, err error
 		p.render(w, r, http.StatusGone, "expired", v, e)
 		return
 	}
-	p.render(w, r, statusOf(e.Kind), "error", v, e)
-}
-
-func statusOf(k errs.Kind) int {
-	switch k {
-	case errs.KindMalformed:
-		return http.StatusBadRequest
-	case errs.KindUnauthenticated:
-		return http.StatusUnauthorized
-	case errs.KindPermissionDenied:
-		return http.StatusForbidden
-	case errs.KindNotFound:
-		return http.StatusNotFound
-	case errs.KindConflict:
-		return http.StatusConflict
-	case errs.KindInvalid:
-		return http.StatusUnprocessableEntity
-	}
-	return http.StatusInternalServerError
+	p.render(w, r, errs.HTTPStatus(e.Kind), "error", v, e)
 }
 
 func (p *Pages) setCookie(w http.ResponseWriter, r *http.Request, value string, maxAge int) {

@@ -239,27 +239,7 @@ func (c *Console) fail(w http.ResponseWriter, r *http.Request, rq *request, err 
 		http.Redirect(w, r, "/console/login?next="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
 		return
 	}
-	c.render(w, r, statusOf(e.Kind), "error", rq, e)
-}
-
-func statusOf(k errs.Kind) int {
-	switch k {
-	case errs.KindMalformed:
-		return http.StatusBadRequest
-	case errs.KindUnauthenticated:
-		return http.StatusUnauthorized
-	case errs.KindPermissionDenied:
-		return http.StatusForbidden
-	case errs.KindNotFound:
-		return http.StatusNotFound
-	case errs.KindConflict:
-		return http.StatusConflict
-	case errs.KindInvalid:
-		return http.StatusUnprocessableEntity
-	case errs.KindTooManyRequests:
-		return http.StatusTooManyRequests
-	}
-	return http.StatusInternalServerError
+	c.render(w, r, errs.HTTPStatus(e.Kind), "error", rq, e)
 }
 
 // view is what every template gets: the page's data and the frame around

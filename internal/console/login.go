@@ -53,7 +53,7 @@ func (c *Console) login(w http.ResponseWriter, r *http.Request) {
 			c.fail(w, r, nil, err)
 			return
 		}
-		c.render(w, r, statusOf(e.Kind), "login", nil, loginData{Token: ck.Value, Next: next, Email: email, Error: e})
+		c.render(w, r, errs.HTTPStatus(e.Kind), "login", nil, loginData{Token: ck.Value, Next: next, Email: email, Error: e})
 		return
 	}
 	c.setCookie(w, r, loginCookie, "", -1)
