@@ -1,5 +1,5 @@
 // Package browsertest drives headless Chromium for the page tests (the
-// Connect pages; the console's own test keeps its copy for now). The
+// console and the Connect pages). The
 // browser is /usr/bin/chromium, which .ci/run installs; without it a test
 // fails, unless CELLGATE_SKIP_BROWSER is set, when it skips.
 package browsertest
@@ -67,6 +67,20 @@ func New(t *testing.T, base string, width, height int) *Tab {
 	tab.Do(chromedp.EmulateViewport(int64(width), int64(height)), chromedp.Navigate("about:blank"))
 	t.Logf("screenshots in %s", tab.dir)
 	return tab
+}
+
+// AcceptDialogs accepts every confirm() the pages open from now on (the
+// console asks before destructive actions).
+func (c *Tab) AcceptDialogs() {
+	dialogs := chromedp.Events(c.Ctx, cdppage.JavascriptDialogOpening)
+	go func() {
+		for _, err := range dialogs {
+			if err != nil {
+				return
+			}
+			_, _ = chromedp.Call(c.Ctx, cdppage.HandleJavaScriptDialog, cdppage.HandleJavaScriptDialogParams{Accept: true})
+		}
+	}()
 }
 
 // Do runs actions; a failure saves a screenshot and fails the test.
